@@ -1,0 +1,29 @@
+//! # coachline-core
+//!
+//! The offline-first core of Coachline, a DBT phone-coaching app. One coaching
+//! agreement per client–therapist pair, with its call log and behaviour reports,
+//! lives in one Automerge document ([`doc`]); each phone keeps its documents in one
+//! SQLite file ([`store`]) together with a relational *projection* of them, so that
+//! everything a person looks at (the agreement, the log, whether they may call now)
+//! is read from indexed tables in a millisecond instead of walking the CRDT.
+//!
+//! Layers, from the bottom:
+//! - [`model`]: plain Rust types for the domain, validated on construction;
+//! - [`identity`]: the device's Ed25519 key and agreement signatures;
+//! - [`doc`]: how the model is laid out in Automerge, and how it is read back;
+//! - [`rules`]: pure functions of (agreement state, now): the 24-hour rule,
+//!   availability, return calls;
+//! - [`store`]: SQLite persistence, the projection, and the service API the shells call.
+//!
+//! Nothing here knows about UniFFI, clap or any shell.
+
+
+pub mod error;
+
+pub mod model;
+pub mod rules;
+
+pub mod time;
+
+pub use error::{Error, Result};
+pub use time::Timestamp;

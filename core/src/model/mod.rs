@@ -1,0 +1,15 @@
+//! The domain as plain Rust types. Constructors and parsers validate, so a value of
+//! these types is always one the agreement allows (an urge is 0–5, a call band has
+//! `min <= max`, a time zone is a real IANA zone...).
+
+mod ids;
+mod log;
+mod role;
+pub mod schedule;
+mod terms;
+
+pub use ids::{AgreementId, EntryId};
+pub use log::{Call, CallOutcome, CallReason, CallStart, CallEnd, Report, Session, Urge};
+pub use role::Role;
+pub use schedule::{Holiday, Schedule, TimeZone};
+pub use terms::{Behavior, CallBand, Resource, Signature, TermKey, Terms};

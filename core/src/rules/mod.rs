@@ -1,0 +1,1 @@
+//! The coaching rules, as pure functions of (agreement state, now), with no I/O.
