@@ -75,11 +75,17 @@ impl std::fmt::Display for AgreementNeeded {
 
 impl Error {
     pub fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
-        Self::InvalidInput { field, reason: reason.into() }
+        Self::InvalidInput {
+            field,
+            reason: reason.into(),
+        }
     }
 
     pub fn not_found(what: &'static str, id: impl Into<String>) -> Self {
-        Self::NotFound { what, id: id.into() }
+        Self::NotFound {
+            what,
+            id: id.into(),
+        }
     }
 
     /// True for errors caused by the caller's input (CLI exit code 2), as opposed

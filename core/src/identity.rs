@@ -1,1 +1,345 @@
-//! placeholder
+//! The device's identity and agreement signatures.
+//!
+//! Each store holds exactly one identity: a role, a display name and an Ed25519 key
+//! pair. The secret key is written to the store once and never leaves it: nothing in
+//! this module prints, serializes or returns it (its `Debug` is redacted).
+
+use std::fmt;
+
+use ed25519_dalek::{Signer, SigningKey, Verifier, VerifyingKey};
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+use crate::model::{AgreementId, EntryId, Role, Signature};
+use crate::time::Timestamp;
+
+/// This device: who holds it and its signing key.
+pub struct DeviceIdentity {
+    pub role: Role,
+    pub name: String,
+    key: SigningKey,
+}
+
+impl fmt::Debug for DeviceIdentity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DeviceIdentity")
+            .field("role", &self.role)
+            .field("fingerprint", &self.fingerprint())
+            .finish_non_exhaustive()
+    }
+}
+
+impl DeviceIdentity {
+    /// A new identity with a fresh key from the operating system's random source.
+    pub fn generate(role: Role, name: &str) -> Result<Self> {
+        let name = crate::model::line("name", name, 200)?;
+        let mut secret = [0u8; 32];
+        getrandom::fill(&mut secret).expect("the operating system's random source is unavailable");
+        Ok(Self {
+            role,
+            name,
+            key: SigningKey::from_bytes(&secret),
+        })
+    }
+
+    /// Restores an identity from the store.
+    pub(crate) fn from_stored(role: Role, name: String, secret: &[u8]) -> Result<Self> {
+        let secret: [u8; 32] = secret
+            .try_into()
+            .map_err(|_| Error::StoreUnusable("the stored device key is damaged".into()))?;
+        Ok(Self {
+            role,
+            name,
+            key: SigningKey::from_bytes(&secret),
+        })
+    }
+
+    /// The secret key bytes, for the store alone.
+    pub(crate) fn secret_bytes(&self) -> [u8; 32] {
+        self.key.to_bytes()
+    }
+
+    pub fn public_key(&self) -> [u8; 32] {
+        self.key.verifying_key().to_bytes()
+    }
+
+    /// A short, human-comparable digest of the public key (first 8 bytes of its
+    /// SHA-256, in groups of four hex digits), for checking a peer out of band.
+    pub fn fingerprint(&self) -> String {
+        fingerprint(&self.public_key())
+    }
+
+    /// Signs the current terms of an agreement (see [`signed_message`]).
+    pub fn sign(&self, agreement: &AgreementId, terms_hash: [u8; 32], at: Timestamp) -> Signature {
+        let message = signed_message(agreement, &terms_hash, self.role, at);
+        Signature {
+            id: EntryId::random(),
+            role: self.role,
+            name: self.name.clone(),
+            signed_at: at,
+            public_key: self.public_key().to_vec(),
+            terms_hash: terms_hash.to_vec(),
+            signature: self.key.sign(&message).to_bytes().to_vec(),
+        }
+    }
+}
+
+pub fn fingerprint(public_key: &[u8]) -> String {
+    let digest = Sha256::digest(public_key);
+    digest[..8]
+        .chunks(2)
+        .map(hex::encode)
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+/// What a party signs: a domain-separation tag, the agreement id, the SHA-256 hash of
+/// the canonical terms ([`crate::model::terms_hash`]), the signer's role and the
+/// signing time, newline-separated. Binding the role and time stops a valid signature
+/// from being replayed under another role or date.
+pub fn signed_message(
+    agreement: &AgreementId,
+    terms_hash: &[u8],
+    role: Role,
+    at: Timestamp,
+) -> Vec<u8> {
+    format!(
+        "coachline-signature/1\n{agreement}\n{}\n{role}\n{}",
+        hex::encode(terms_hash),
+        at.millis()
+    )
+    .into_bytes()
+}
+
+/// Whether a signature verifies under the public key it carries. (Whether that key
+/// is the right one for its role is decided per agreement, see the store.)
+pub fn verifies(agreement: &AgreementId, sig: &Signature) -> bool {
+    let Ok(key_bytes) = <[u8; 32]>::try_from(sig.public_key.as_slice()) else {
+        return false;
+    };
+    let Ok(sig_bytes) = <[u8; 64]>::try_from(sig.signature.as_slice()) else {
+        return false;
+    };
+    let Ok(key) = VerifyingKey::from_bytes(&key_bytes) else {
+        return false;
+    };
+    let message = signed_message(agreement, &sig.terms_hash, sig.role, sig.signed_at);
+    key.verify(&message, &ed25519_dalek::Signature::from_bytes(&sig_bytes))
+        .is_ok()
+}
+
+/// A signature as the store keeps it, with the result of its cryptographic check.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignatureRecord {
+    pub id: EntryId,
+    pub role: Role,
+    pub name: String,
+    pub signed_at: Timestamp,
+    pub public_key: Vec<u8>,
+    pub terms_hash: Vec<u8>,
+    pub verifies: bool,
+}
+
+/// Where an agreement stands with its signatures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AgreementStatus {
+    /// No valid signature yet.
+    Draft,
+    /// One party has validly signed the current terms; `missing` says who has not.
+    AwaitingSignatures,
+    /// Both parties have validly signed the current terms.
+    Active,
+    /// The terms changed after a valid signature: both must sign again.
+    NeedsResigning,
+}
+
+impl AgreementStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AgreementStatus::Draft => "draft",
+            AgreementStatus::AwaitingSignatures => "awaiting_signatures",
+            AgreementStatus::Active => "active",
+            AgreementStatus::NeedsResigning => "needs_resigning",
+        }
+    }
+}
+
+/// Why a signature does not count.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SignatureProblem {
+    /// The signature does not verify under the key it carries.
+    DoesNotVerify,
+    /// It verifies, but under a key other than the one first recorded for its role.
+    KeyMismatch,
+}
+
+/// One signature, judged against the agreement's current terms.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignatureCheck {
+    pub record: SignatureRecord,
+    /// Counts: it verifies, under the key first recorded for its role.
+    pub valid: bool,
+    /// Valid and over the current terms hash.
+    pub current: bool,
+    pub problem: Option<SignatureProblem>,
+}
+
+/// The agreement's status from its signatures and current terms hash.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Assessment {
+    pub status: AgreementStatus,
+    /// Roles without a valid signature on the current terms.
+    pub missing: Vec<Role>,
+    pub signatures: Vec<SignatureCheck>,
+}
+
+/// Judges signatures. The key "first recorded" for a role is the key of the earliest
+/// verifying signature claiming that role, ordered by (signed_at, id) — an order both
+/// phones compute alike whatever order they merged changes in. A signature counts
+/// only if it verifies and carries that key: another device claiming the role, or a
+/// forged signature, never counts.
+pub fn assess(records: &[SignatureRecord], current_hash: &[u8]) -> Assessment {
+    let mut ordered: Vec<&SignatureRecord> = records.iter().collect();
+    ordered.sort_by(|a, b| (a.signed_at, &a.id).cmp(&(b.signed_at, &b.id)));
+    let first_key = |role: Role| {
+        ordered
+            .iter()
+            .find(|r| r.role == role && r.verifies)
+            .map(|r| r.public_key.as_slice())
+    };
+    let signatures: Vec<SignatureCheck> = ordered
+        .iter()
+        .map(|r| {
+            let problem = if !r.verifies {
+                Some(SignatureProblem::DoesNotVerify)
+            } else if first_key(r.role) != Some(r.public_key.as_slice()) {
+                Some(SignatureProblem::KeyMismatch)
+            } else {
+                None
+            };
+            let valid = problem.is_none();
+            SignatureCheck {
+                record: (*r).clone(),
+                valid,
+                current: valid && r.terms_hash == current_hash,
+                problem,
+            }
+        })
+        .collect();
+    let signed_current = |role: Role| {
+        signatures
+            .iter()
+            .any(|s| s.current && s.record.role == role)
+    };
+    let missing: Vec<Role> = Role::ALL
+        .into_iter()
+        .filter(|r| !signed_current(*r))
+        .collect();
+    let status = if missing.is_empty() {
+        AgreementStatus::Active
+    } else if signatures.iter().any(|s| s.valid && !s.current) {
+        AgreementStatus::NeedsResigning
+    } else if missing.len() < Role::ALL.len() {
+        AgreementStatus::AwaitingSignatures
+    } else {
+        AgreementStatus::Draft
+    };
+    Assessment {
+        status,
+        missing,
+        signatures,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_signature_verifies_and_a_tampered_one_does_not() {
+        let me = DeviceIdentity::generate(Role::Therapist, "T").unwrap();
+        let ag = AgreementId::random();
+        let sig = me.sign(&ag, [7; 32], Timestamp::from_millis(1));
+        assert!(verifies(&ag, &sig));
+
+        let mut other_hash = sig.clone();
+        other_hash.terms_hash[0] ^= 1;
+        assert!(!verifies(&ag, &other_hash));
+
+        let mut other_role = sig.clone();
+        other_role.role = Role::Client;
+        assert!(!verifies(&ag, &other_role));
+
+        assert!(!verifies(&AgreementId::random(), &sig));
+    }
+
+    fn record(me: &DeviceIdentity, ag: &AgreementId, hash: [u8; 32], at: i64) -> SignatureRecord {
+        let sig = me.sign(ag, hash, Timestamp::from_millis(at));
+        SignatureRecord {
+            verifies: verifies(ag, &sig),
+            id: sig.id,
+            role: sig.role,
+            name: sig.name,
+            signed_at: sig.signed_at,
+            public_key: sig.public_key,
+            terms_hash: sig.terms_hash,
+        }
+    }
+
+    #[test]
+    fn status_follows_signatures_and_terms() {
+        let ag = AgreementId::random();
+        let therapist = DeviceIdentity::generate(Role::Therapist, "T").unwrap();
+        let client = DeviceIdentity::generate(Role::Client, "C").unwrap();
+        let (h1, h2) = ([1; 32], [2; 32]);
+        assert_eq!(assess(&[], &h1).status, AgreementStatus::Draft);
+
+        let t = record(&therapist, &ag, h1, 1);
+        let one = assess(std::slice::from_ref(&t), &h1);
+        assert_eq!(
+            (one.status, one.missing.clone()),
+            (AgreementStatus::AwaitingSignatures, vec![Role::Client])
+        );
+
+        let c = record(&client, &ag, h1, 2);
+        let both = assess(&[t.clone(), c.clone()], &h1);
+        assert_eq!(
+            (both.status, both.missing.len()),
+            (AgreementStatus::Active, 0)
+        );
+        assert_eq!(assess(&[t, c], &h2).status, AgreementStatus::NeedsResigning);
+    }
+
+    #[test]
+    fn forged_and_impostor_signatures_never_count() {
+        let ag = AgreementId::random();
+        let therapist = DeviceIdentity::generate(Role::Therapist, "T").unwrap();
+        let impostor = DeviceIdentity::generate(Role::Therapist, "I").unwrap();
+        let h = [1; 32];
+        let first = record(&therapist, &ag, h, 1);
+        let later = record(&impostor, &ag, h, 2);
+        let mut forged = record(&therapist, &ag, h, 3);
+        forged.verifies = false;
+        let a = assess(&[later, forged, first], &h);
+        let problems: Vec<_> = a.signatures.iter().map(|s| s.problem).collect();
+        assert_eq!(
+            problems,
+            vec![
+                None,
+                Some(SignatureProblem::KeyMismatch),
+                Some(SignatureProblem::DoesNotVerify)
+            ]
+        );
+        assert_eq!(a.status, AgreementStatus::AwaitingSignatures);
+    }
+
+    #[test]
+    fn debug_never_shows_the_secret_or_the_name() {
+        let me = DeviceIdentity::generate(Role::Client, "Secret Name").unwrap();
+        let shown = format!("{me:?}");
+        assert!(!shown.contains("Secret Name"));
+        assert!(!shown.contains(&hex::encode(me.secret_bytes())));
+    }
+}

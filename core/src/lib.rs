@@ -17,11 +17,13 @@
 //!
 //! Nothing here knows about UniFFI, clap or any shell.
 
-
+pub mod doc;
 pub mod error;
+pub mod identity;
 
 pub mod model;
 pub mod rules;
+pub mod store;
 
 pub mod time;
 

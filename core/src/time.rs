@@ -38,7 +38,10 @@ impl Timestamp {
         DateTime::parse_from_rfc3339(text.trim())
             .map(|t| Self(t.timestamp_millis()))
             .map_err(|_| {
-                Error::invalid(field, "expected an RFC 3339 instant such as 2026-03-08T14:30:00Z")
+                Error::invalid(
+                    field,
+                    "expected an RFC 3339 instant such as 2026-03-08T14:30:00Z",
+                )
             })
     }
 
@@ -47,11 +50,15 @@ impl Timestamp {
     }
 
     pub fn to_rfc3339(self) -> String {
-        self.to_datetime().to_rfc3339_opts(SecondsFormat::AutoSi, true)
+        self.to_datetime()
+            .to_rfc3339_opts(SecondsFormat::AutoSi, true)
     }
 
     pub fn plus_minutes(self, minutes: i64) -> Self {
-        Self(self.0.saturating_add(minutes.saturating_mul(Self::MINUTE_MS)))
+        Self(
+            self.0
+                .saturating_add(minutes.saturating_mul(Self::MINUTE_MS)),
+        )
     }
 
     pub fn plus_hours(self, hours: i64) -> Self {

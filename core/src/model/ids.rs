@@ -17,7 +17,10 @@ fn parse_hex(field: &'static str, text: &str, len: usize) -> Result<String> {
     if text.len() == len && text.bytes().all(|b| b.is_ascii_hexdigit()) {
         Ok(text.to_ascii_lowercase())
     } else {
-        Err(Error::invalid(field, format!("expected {len} hexadecimal characters")))
+        Err(Error::invalid(
+            field,
+            format!("expected {len} hexadecimal characters"),
+        ))
     }
 }
 

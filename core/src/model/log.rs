@@ -22,8 +22,12 @@ pub enum CallReason {
 }
 
 impl CallReason {
-    pub const ALL: [CallReason; 4] =
-        [CallReason::Coaching, CallReason::Clarification, CallReason::Repair, CallReason::News];
+    pub const ALL: [CallReason; 4] = [
+        CallReason::Coaching,
+        CallReason::Clarification,
+        CallReason::Repair,
+        CallReason::News,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -39,9 +43,12 @@ impl FromStr for CallReason {
     type Err = Error;
 
     fn from_str(s: &str) -> Result<Self> {
-        Self::ALL.into_iter().find(|r| r.as_str() == s).ok_or_else(|| {
-            Error::invalid("reason", "expected coaching, clarification, repair or news")
-        })
+        Self::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s)
+            .ok_or_else(|| {
+                Error::invalid("reason", "expected coaching, clarification, repair or news")
+            })
     }
 }
 
@@ -104,16 +111,54 @@ impl Urge {
     }
 }
 
-/// What the client fills in before a call (the pre-call worksheet).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// What the caller fills in before a call (the pre-call worksheet), validated.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CallStart {
-    pub reason: Option<CallReason>,
-    pub situation: Option<String>,
-    pub tried: Vec<String>,
-    pub urge_before: Option<Urge>,
+    reason: CallReason,
+    situation: Option<String>,
+    tried: Vec<String>,
+    urge_before: Option<Urge>,
 }
 
-/// What is recorded when a call ends.
+impl CallStart {
+    pub fn new(
+        reason: CallReason,
+        situation: Option<&str>,
+        tried: &[String],
+        urge_before: Option<i64>,
+    ) -> Result<Self> {
+        Ok(Self {
+            reason,
+            situation: situation
+                .map(|s| text("situation", s, 2000))
+                .transpose()?
+                .filter(|s| !s.is_empty()),
+            tried: skills("tried", tried)?,
+            urge_before: urge_before.map(|u| Urge::new("urge", u)).transpose()?,
+        })
+    }
+
+    /// The call this worksheet starts, as recorded by `started_by` at `at`.
+    pub fn into_call(self, started_by: Role, at: Timestamp) -> Call {
+        Call {
+            id: EntryId::random(),
+            reason: self.reason,
+            started_by,
+            started_at: at,
+            ended_at: None,
+            situation: self.situation,
+            tried: self.tried,
+            urge_before: self.urge_before,
+            suggested: Vec::new(),
+            urge_after: None,
+            outcome: None,
+            returns: None,
+            shown_resources: Vec::new(),
+        }
+    }
+}
+
+/// What is recorded when a call ends, validated.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CallEnd {
     pub suggested: Vec<String>,
@@ -121,16 +166,29 @@ pub struct CallEnd {
     pub outcome: CallOutcome,
 }
 
-/// Validates the skills and the situation text of a worksheet.
-pub fn skills(field: &'static str, list: &[String]) -> Result<Vec<String>> {
+impl CallEnd {
+    pub fn new(
+        suggested: &[String],
+        urge_after: Option<i64>,
+        outcome: Option<&str>,
+    ) -> Result<Self> {
+        Ok(Self {
+            suggested: skills("suggested", suggested)?,
+            urge_after: urge_after.map(|u| Urge::new("urge-after", u)).transpose()?,
+            outcome: outcome
+                .map(CallOutcome::parse_for_end)
+                .transpose()?
+                .unwrap_or(CallOutcome::Completed),
+        })
+    }
+}
+
+/// Validates a list of skills: each one line, at most 50.
+fn skills(field: &'static str, list: &[String]) -> Result<Vec<String>> {
     if list.len() > 50 {
         return Err(Error::invalid(field, "at most 50 skills"));
     }
     list.iter().map(|s| line(field, s, 200)).collect()
-}
-
-pub fn situation(value: &str) -> Result<String> {
-    text("situation", value, 2000)
 }
 
 /// One call in the log.
@@ -187,10 +245,34 @@ mod tests {
     }
 
     #[test]
+    fn worksheets_validate_every_field() {
+        let ok =
+            CallStart::new(CallReason::Coaching, Some("s"), &["TIPP".into()], Some(4)).unwrap();
+        assert_eq!(
+            ok.clone()
+                .into_call(Role::Client, Timestamp::from_millis(0))
+                .tried,
+            vec!["TIPP"]
+        );
+        let err = CallStart::new(CallReason::Coaching, None, &[], Some(9)).unwrap_err();
+        assert!(err.to_string().starts_with("invalid urge"), "{err}");
+        assert!(CallStart::new(CallReason::News, None, &["a\nb".into()], None).is_err());
+        assert!(CallEnd::new(&[], Some(-1), None).is_err());
+        assert!(CallEnd::new(&[], None, Some("declined")).is_err());
+        assert_eq!(
+            CallEnd::new(&[], None, None).unwrap().outcome,
+            CallOutcome::Completed
+        );
+    }
+
+    #[test]
     fn reasons_and_outcomes_parse() {
         assert_eq!("news".parse::<CallReason>().unwrap(), CallReason::News);
         assert!("chat".parse::<CallReason>().is_err());
         assert!(CallOutcome::parse_for_end("declined").is_err());
-        assert_eq!(CallOutcome::parse_stored("declined"), Some(CallOutcome::Declined));
+        assert_eq!(
+            CallOutcome::parse_stored("declined"),
+            Some(CallOutcome::Declined)
+        );
     }
 }

@@ -2,14 +2,17 @@
 //! these types is always one the agreement allows (an urge is 0–5, a call band has
 //! `min <= max`, a time zone is a real IANA zone...).
 
+mod canonical;
 mod ids;
 mod log;
 mod role;
 pub mod schedule;
 mod terms;
 
+pub use canonical::{canonical_terms, terms_hash};
 pub use ids::{AgreementId, EntryId};
-pub use log::{Call, CallOutcome, CallReason, CallStart, CallEnd, Report, Session, Urge};
+pub use log::{Call, CallEnd, CallOutcome, CallReason, CallStart, Report, Session, Urge};
 pub use role::Role;
 pub use schedule::{Holiday, Schedule, TimeZone};
-pub use terms::{Behavior, CallBand, Resource, Signature, TermKey, Terms};
+pub(crate) use terms::line;
+pub use terms::{Behavior, CallBand, Resource, Signature, TermEdit, TermKey, Terms};

@@ -30,9 +30,15 @@ impl FromStr for TimeZone {
     type Err = Error;
 
     fn from_str(s: &str) -> Result<Self> {
-        s.trim().parse::<chrono_tz::Tz>().map(TimeZone).map_err(|_| {
-            Error::invalid("time-zone", "expected an IANA time zone such as America/New_York")
-        })
+        s.trim()
+            .parse::<chrono_tz::Tz>()
+            .map(TimeZone)
+            .map_err(|_| {
+                Error::invalid(
+                    "time-zone",
+                    "expected an IANA time zone such as America/New_York",
+                )
+            })
     }
 }
 
@@ -108,7 +114,12 @@ fn parse_days(text: &str) -> Result<Vec<Weekday>> {
 }
 
 fn parse_minute(text: &str) -> Result<u16> {
-    let bad = || Error::invalid("availability", format!("{SYNTAX}; times are HH:MM, 00:00 to 24:00"));
+    let bad = || {
+        Error::invalid(
+            "availability",
+            format!("{SYNTAX}; times are HH:MM, 00:00 to 24:00"),
+        )
+    };
     let (h, m) = text.trim().split_once(':').ok_or_else(bad)?;
     if h.len() != 2 || m.len() != 2 {
         return Err(bad());
@@ -140,8 +151,14 @@ impl Schedule {
                 ));
             }
         }
-        if slots.windows(2).any(|w| w[0].day == w[1].day && w[1].start_minute < w[0].end_minute) {
-            return Err(Error::invalid("availability", "intervals on the same day overlap"));
+        if slots
+            .windows(2)
+            .any(|w| w[0].day == w[1].day && w[1].start_minute < w[0].end_minute)
+        {
+            return Err(Error::invalid(
+                "availability",
+                "intervals on the same day overlap",
+            ));
         }
         Ok(Self { slots })
     }
@@ -162,7 +179,11 @@ impl FromStr for Schedule {
                     .split_once('-')
                     .ok_or_else(|| Error::invalid("availability", SYNTAX))?;
                 let (start_minute, end_minute) = (parse_minute(start)?, parse_minute(end)?);
-                slots.extend(days.iter().map(|&day| Slot { day, start_minute, end_minute }));
+                slots.extend(days.iter().map(|&day| Slot {
+                    day,
+                    start_minute,
+                    end_minute,
+                }));
             }
         }
         Self::from_slots(slots)
@@ -207,9 +228,17 @@ pub struct Holiday {
 impl Holiday {
     pub fn new(from: NaiveDate, to: NaiveDate, note: Option<String>) -> Result<Self> {
         if to < from {
-            return Err(Error::invalid("holiday", "the last day comes before the first"));
+            return Err(Error::invalid(
+                "holiday",
+                "the last day comes before the first",
+            ));
         }
-        Ok(Self { id: EntryId::random(), from, to, note: note.filter(|n| !n.trim().is_empty()) })
+        Ok(Self {
+            id: EntryId::random(),
+            from,
+            to,
+            note: note.filter(|n| !n.trim().is_empty()),
+        })
     }
 
     pub fn parse_date(field: &'static str, text: &str) -> Result<NaiveDate> {
@@ -240,7 +269,9 @@ mod tests {
 
     #[test]
     fn wrapping_ranges_lists_and_midnight() {
-        let s: Schedule = "sat-sun 08:00-12:00,13:00-24:00; Mon,Wed 07:30-08:00".parse().unwrap();
+        let s: Schedule = "sat-sun 08:00-12:00,13:00-24:00; Mon,Wed 07:30-08:00"
+            .parse()
+            .unwrap();
         assert_eq!(s.slots().len(), 6);
         assert_eq!("".parse::<Schedule>().unwrap(), Schedule::default());
     }
@@ -257,13 +288,19 @@ mod tests {
             "Mon 09:60-10:00",
         ] {
             let err = bad.parse::<Schedule>().unwrap_err();
-            assert!(err.to_string().starts_with("invalid availability"), "{bad}: {err}");
+            assert!(
+                err.to_string().starts_with("invalid availability"),
+                "{bad}: {err}"
+            );
         }
     }
 
     #[test]
     fn time_zones_are_iana_names() {
-        assert_eq!("Europe/Berlin".parse::<TimeZone>().unwrap().name(), "Europe/Berlin");
+        assert_eq!(
+            "Europe/Berlin".parse::<TimeZone>().unwrap().name(),
+            "Europe/Berlin"
+        );
         assert!("Mars/Olympus".parse::<TimeZone>().is_err());
     }
 

@@ -18,7 +18,12 @@ impl FromStr for CallBand {
     type Err = Error;
 
     fn from_str(s: &str) -> Result<Self> {
-        let bad = || Error::invalid("call-minutes", "expected MIN-MAX minutes such as 5-8, MIN <= MAX <= 240");
+        let bad = || {
+            Error::invalid(
+                "call-minutes",
+                "expected MIN-MAX minutes such as 5-8, MIN <= MAX <= 240",
+            )
+        };
         let (min, max) = s.trim().split_once('-').ok_or_else(bad)?;
         let min: u32 = min.trim().parse().map_err(|_| bad())?;
         let max: u32 = max.trim().parse().map_err(|_| bad())?;
@@ -123,7 +128,11 @@ impl TermKey {
     }
 
     pub fn allowed() -> String {
-        Self::ALL.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ")
+        Self::ALL
+            .iter()
+            .map(|k| k.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 
@@ -148,7 +157,10 @@ pub(crate) fn line(field: &'static str, text: &str, max_chars: usize) -> Result<
         return Err(Error::invalid(field, "must be a single line"));
     }
     if text.chars().count() > max_chars {
-        return Err(Error::invalid(field, format!("must be at most {max_chars} characters")));
+        return Err(Error::invalid(
+            field,
+            format!("must be at most {max_chars} characters"),
+        ));
     }
     Ok(text.to_owned())
 }
@@ -157,17 +169,27 @@ pub(crate) fn line(field: &'static str, text: &str, max_chars: usize) -> Result<
 pub(crate) fn text(field: &'static str, text: &str, max_chars: usize) -> Result<String> {
     let text = text.trim();
     if text.chars().count() > max_chars {
-        return Err(Error::invalid(field, format!("must be at most {max_chars} characters")));
+        return Err(Error::invalid(
+            field,
+            format!("must be at most {max_chars} characters"),
+        ));
     }
     Ok(text.to_owned())
 }
 
 /// A list term: one item per line, blank lines dropped, at least one item.
 fn items(field: &'static str, value: &str) -> Result<Vec<String>> {
-    let items: Vec<String> =
-        value.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect();
+    let items: Vec<String> = value
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_owned)
+        .collect();
     if items.is_empty() {
-        return Err(Error::invalid(field, "needs at least one item, one per line"));
+        return Err(Error::invalid(
+            field,
+            "needs at least one item, one per line",
+        ));
     }
     for item in &items {
         text(field, item, 1000)?;
@@ -263,6 +285,18 @@ impl Terms {
         Ok(())
     }
 
+    /// Terms from the text form of every term (as the document stores them);
+    /// `text` returns `None` for a missing term, which is an error.
+    pub fn from_texts(mut text: impl FnMut(TermKey) -> Option<String>) -> Result<Self> {
+        let utc = "UTC".parse()?;
+        let mut terms = Self::seed("-", "-", utc)?;
+        for key in TermKey::ALL {
+            let value = text(key).ok_or_else(|| Error::invalid(key.as_str(), "is missing"))?;
+            terms.set(key, &value)?;
+        }
+        Ok(terms)
+    }
+
     /// The text form of one term, as `set` takes it and the document stores it.
     pub fn get(&self, key: TermKey) -> String {
         match key {
@@ -280,6 +314,16 @@ impl Terms {
             TermKey::BackupPlan => self.backup_plan.clone(),
         }
     }
+}
+
+/// A recorded edit of one term: who changed it, and when.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TermEdit {
+    pub id: EntryId,
+    pub term: TermKey,
+    pub by: Role,
+    pub name: String,
+    pub at: Timestamp,
 }
 
 /// A crisis resource shown whenever the therapist cannot be called.

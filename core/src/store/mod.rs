@@ -1,1 +1,276 @@
+//! The store: one SQLite file per device, holding the device identity, each
+//! agreement's Automerge document (as chunks) and its relational projection.
+//!
+//! [`Store`] is the service the shells call. A write goes: validate the input against
+//! the projection → change the in-memory document → one IMMEDIATE transaction that
+//! appends the document chunk and updates the projected rows. If that transaction
+//! fails, the in-memory document is dropped and reloaded from disk on next use, so
+//! memory never runs ahead of what is stored. Reads use the projection only.
 
+mod agreements;
+mod chunks;
+mod journal;
+mod migrations;
+mod projection;
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use automerge::transaction::CommitOptions;
+use automerge::{ActorId, AutoCommit, ChangeHash};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
+use sha2::{Digest, Sha256};
+
+use crate::doc::{self, Writer};
+use crate::error::{AgreementNeeded, Error, Result};
+use crate::identity::DeviceIdentity;
+use crate::model::{AgreementId, Role};
+use crate::time::Timestamp;
+
+pub use agreements::{AgreementListItem, AgreementView, ImportOutcome};
+pub use journal::LogEntry;
+pub use migrations::{APPLICATION_ID, SCHEMA_VERSION};
+
+/// The device's public identity, safe to show.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct IdentityInfo {
+    pub role: Role,
+    pub name: String,
+    pub public_key: String,
+    pub fingerprint: String,
+}
+
+impl IdentityInfo {
+    fn of(identity: &DeviceIdentity) -> Self {
+        Self {
+            role: identity.role,
+            name: identity.name.clone(),
+            public_key: hex::encode(identity.public_key()),
+            fingerprint: identity.fingerprint(),
+        }
+    }
+}
+
+/// An open Coachline store. Not `Sync`: the FFI layer wraps it in a lock.
+pub struct Store {
+    conn: Connection,
+    identity: Option<DeviceIdentity>,
+    /// Documents loaded for writing or sync, by local agreement key.
+    docs: HashMap<i64, AutoCommit>,
+}
+
+/// A resolved agreement: its id and its local key.
+#[derive(Clone, Debug)]
+struct Agreement {
+    id: AgreementId,
+    ag: i64,
+}
+
+impl Store {
+    /// Opens the store at `path`, creating it if absent. A file that is not a
+    /// Coachline store, or is from a newer Coachline, is refused and left untouched.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self> {
+        let conn = migrations::open(path.as_ref())?;
+        let identity = conn
+            .query_row("SELECT role, name, secret_key FROM identity", [], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Vec<u8>>(2)?,
+                ))
+            })
+            .optional()?
+            .map(|(role, name, secret)| {
+                let role = role
+                    .parse()
+                    .map_err(|_| Error::StoreUnusable("the stored identity is damaged".into()))?;
+                DeviceIdentity::from_stored(role, name, &secret)
+            })
+            .transpose()?;
+        Ok(Self {
+            conn,
+            identity,
+            docs: HashMap::new(),
+        })
+    }
+
+    /// Creates this device's identity; a store holds exactly one.
+    pub fn init(&mut self, role: Role, name: &str, now: Timestamp) -> Result<IdentityInfo> {
+        if self.identity.is_some() {
+            return Err(Error::AlreadyInitialized);
+        }
+        let identity = DeviceIdentity::generate(role, name)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let exists: bool = tx.query_row("SELECT count(*) > 0 FROM identity", [], |r| r.get(0))?;
+        if exists {
+            return Err(Error::AlreadyInitialized);
+        }
+        tx.execute(
+            "INSERT INTO identity (singleton, role, name, secret_key, created_at) VALUES (1, ?1, ?2, ?3, ?4)",
+            rusqlite::params![role.as_str(), identity.name, identity.secret_bytes().to_vec(), now.millis()],
+        )?;
+        tx.commit()?;
+        let info = IdentityInfo::of(&identity);
+        self.identity = Some(identity);
+        Ok(info)
+    }
+
+    pub fn whoami(&self) -> Result<IdentityInfo> {
+        Ok(IdentityInfo::of(self.me()?))
+    }
+
+    fn me(&self) -> Result<&DeviceIdentity> {
+        self.identity.as_ref().ok_or(Error::NoIdentity)
+    }
+
+    /// This device's actor id in every document: derived from its public key, so a
+    /// device keeps one actor across restarts instead of minting one per session.
+    fn actor(&self) -> Result<ActorId> {
+        let digest = Sha256::digest(self.me()?.public_key());
+        Ok(ActorId::from(&digest[..16]))
+    }
+
+    /// The agreement a command acts on: the one given, or the only one in the store.
+    pub fn select_agreement(&self, given: Option<&str>) -> Result<AgreementId> {
+        if let Some(text) = given {
+            let id = AgreementId::parse(text)?;
+            self.resolve(&id)?;
+            return Ok(id);
+        }
+        let ids: Vec<String> = self
+            .conn
+            .prepare_cached("SELECT id FROM agreements ORDER BY created_at, id LIMIT 2")?
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        match ids.as_slice() {
+            [] => Err(Error::AgreementNeeded(AgreementNeeded::NoneInStore)),
+            [only] => AgreementId::parse(only),
+            _ => {
+                let count: i64 =
+                    self.conn
+                        .query_row("SELECT count(*) FROM agreements", [], |r| r.get(0))?;
+                Err(Error::AgreementNeeded(AgreementNeeded::Ambiguous {
+                    count: count as usize,
+                }))
+            }
+        }
+    }
+
+    fn resolve(&self, id: &AgreementId) -> Result<Agreement> {
+        projection::agreement_key(&self.conn, id)?
+            .map(|ag| Agreement { id: id.clone(), ag })
+            .ok_or_else(|| Error::not_found("agreement", id.as_str()))
+    }
+
+    /// The document of an agreement, loading it on first use.
+    fn doc(&mut self, agreement: &Agreement) -> Result<&mut AutoCommit> {
+        if !self.docs.contains_key(&agreement.ag) {
+            let doc = chunks::load(&self.conn, agreement.ag, &self.actor()?)?;
+            self.docs.insert(agreement.ag, doc);
+        }
+        Ok(self.docs.get_mut(&agreement.ag).expect("just inserted"))
+    }
+
+    /// Loads an agreement's document now (e.g. in the background when an app opens),
+    /// so the first write does not pay for it.
+    pub fn preload(&mut self, id: &AgreementId) -> Result<()> {
+        let agreement = self.resolve(id)?;
+        self.doc(&agreement).map(|_| ())
+    }
+
+    /// Applies a local change: `edit` writes into the document; the change is
+    /// committed and persisted with its projection rows, or rolled back entirely.
+    fn change<T>(
+        &mut self,
+        agreement: &Agreement,
+        now: Timestamp,
+        edit: impl FnOnce(&mut Writer<'_>) -> Result<T>,
+    ) -> Result<T> {
+        let doc = self.doc(agreement)?;
+        let before = doc.get_heads();
+        let out = match edit(&mut Writer::new(doc)) {
+            Ok(out) => out,
+            Err(e) => {
+                doc.rollback();
+                return Err(e);
+            }
+        };
+        doc.commit_with(CommitOptions::default().with_time(now.millis().div_euclid(1000)));
+        self.persist(agreement, &before)?;
+        Ok(out)
+    }
+
+    /// Persists everything the document gained since `before`, with its projection.
+    fn persist(&mut self, agreement: &Agreement, before: &[ChangeHash]) -> Result<()> {
+        let result = self.persist_inner(agreement, before);
+        if result.is_err() {
+            // Forget the in-memory change: the next use reloads what is on disk.
+            self.docs.remove(&agreement.ag);
+        }
+        let compact = result?;
+        if compact {
+            let Self { conn, docs, .. } = self;
+            if let Some(doc) = docs.get_mut(&agreement.ag) {
+                chunks::compact(conn, agreement.ag, doc)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Returns whether the document is due for compaction.
+    fn persist_inner(&mut self, agreement: &Agreement, before: &[ChangeHash]) -> Result<bool> {
+        let Self { conn, docs, .. } = self;
+        let doc = docs.get_mut(&agreement.ag).expect("loaded by the caller");
+        let after = doc.get_heads();
+        if after == before {
+            return Ok(false);
+        }
+        let chunk = doc.save_after(before);
+        let changed = doc::changed_entries(&doc.diff(before, &after));
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        chunks::append(&tx, agreement.ag, &chunk, false)?;
+        projection::apply(&tx, agreement.ag, &agreement.id, doc, &changed)?;
+        projection::set_heads(&tx, agreement.ag, &after)?;
+        let due = chunks::incremental_count(&tx, agreement.ag)? >= chunks::COMPACT_AFTER_CHUNKS;
+        tx.commit()?;
+        Ok(due)
+    }
+
+    /// The document heads of an agreement, hex-encoded and sorted: equal heads mean
+    /// two stores hold exactly the same changes.
+    pub fn heads(&mut self, id: &AgreementId) -> Result<Vec<String>> {
+        let agreement = self.resolve(id)?;
+        let mut heads: Vec<String> = self
+            .doc(&agreement)?
+            .get_heads()
+            .iter()
+            .map(|h| h.to_string())
+            .collect();
+        heads.sort();
+        Ok(heads)
+    }
+
+    /// Every projected row of an agreement, for comparing projections in tests and
+    /// diagnostics. (Contains the agreement's data: never log it.)
+    pub fn projection_dump(&self, id: &AgreementId) -> Result<Vec<String>> {
+        projection::dump(&self.conn, self.resolve(id)?.ag)
+    }
+
+    /// Recomputes an agreement's projection from its document alone.
+    pub fn rebuild_projection(&mut self, id: &AgreementId) -> Result<()> {
+        let agreement = self.resolve(id)?;
+        self.doc(&agreement)?;
+        let Self { conn, docs, .. } = self;
+        let doc = docs.get_mut(&agreement.ag).expect("just loaded");
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        projection::rebuild(&tx, agreement.ag, doc)?;
+        projection::set_heads(&tx, agreement.ag, &doc.get_heads())?;
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,199 @@
+//! Opening the SQLite file: refusing what is not ours, pragmas, schema migrations.
+//!
+//! Modelled on application-services' `open_database`: the schema version lives in
+//! `PRAGMA user_version`, every migration runs in one IMMEDIATE transaction (so two
+//! processes never migrate at once and a crash leaves the old version intact), and
+//! `PRAGMA application_id` marks the file as a Coachline store. A file that is not a
+//! SQLite database, a database that belongs to something else, or a store from a newer
+//! Coachline is refused before anything is written to it.
+
+use std::io::Read;
+use std::path::Path;
+
+use rusqlite::{Connection, OpenFlags};
+
+use crate::error::{Error, Result};
+
+/// `PRAGMA application_id` of a Coachline store: "Coac" in ASCII.
+pub const APPLICATION_ID: i32 = 0x436F_6163;
+/// The schema this build creates and understands.
+pub const SCHEMA_VERSION: i32 = 1;
+
+const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
+
+const SCHEMA_V1: &str = "
+CREATE TABLE identity (
+    singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+    role TEXT NOT NULL,
+    name TEXT NOT NULL,
+    secret_key BLOB NOT NULL,
+    created_at INTEGER NOT NULL
+);
+-- One row per agreement. `ag` is a small local key so projection rows stay small;
+-- `heads` are the document heads the projection reflects.
+CREATE TABLE agreements (
+    ag INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    created_at INTEGER NOT NULL,
+    terms TEXT NOT NULL,
+    heads BLOB NOT NULL
+);
+-- The Automerge document: one snapshot and the incremental chunks saved after it,
+-- loaded in `seq` order.
+CREATE TABLE chunks (
+    seq INTEGER PRIMARY KEY,
+    ag INTEGER NOT NULL REFERENCES agreements(ag),
+    snapshot INTEGER NOT NULL,
+    data BLOB NOT NULL
+);
+CREATE INDEX chunks_by_agreement ON chunks(ag, seq);
+-- The projection: one table per collection of the document.
+CREATE TABLE term_edits (
+    ag INTEGER NOT NULL, id TEXT NOT NULL,
+    term TEXT NOT NULL, by TEXT NOT NULL, name TEXT NOT NULL, at INTEGER NOT NULL,
+    PRIMARY KEY (ag, id)
+) WITHOUT ROWID;
+CREATE TABLE resources (
+    ag INTEGER NOT NULL, id TEXT NOT NULL,
+    name TEXT NOT NULL, contact TEXT NOT NULL, removed INTEGER NOT NULL,
+    PRIMARY KEY (ag, id)
+) WITHOUT ROWID;
+CREATE TABLE behaviors (
+    ag INTEGER NOT NULL, id TEXT NOT NULL,
+    label TEXT NOT NULL, lockout INTEGER NOT NULL, removed INTEGER NOT NULL,
+    PRIMARY KEY (ag, id)
+) WITHOUT ROWID;
+CREATE TABLE holidays (
+    ag INTEGER NOT NULL, id TEXT NOT NULL,
+    first_day TEXT NOT NULL, last_day TEXT NOT NULL, note TEXT, removed INTEGER NOT NULL,
+    PRIMARY KEY (ag, id)
+) WITHOUT ROWID;
+CREATE TABLE signatures (
+    ag INTEGER NOT NULL, id TEXT NOT NULL,
+    role TEXT NOT NULL, name TEXT NOT NULL, signed_at INTEGER NOT NULL,
+    public_key BLOB NOT NULL, terms_hash BLOB NOT NULL, verifies INTEGER NOT NULL,
+    PRIMARY KEY (ag, id)
+) WITHOUT ROWID;
+CREATE TABLE calls (
+    ag INTEGER NOT NULL, id TEXT NOT NULL,
+    reason TEXT NOT NULL, started_by TEXT NOT NULL, started_at INTEGER NOT NULL,
+    ended_at INTEGER, situation TEXT, tried TEXT, urge_before INTEGER,
+    suggested TEXT, urge_after INTEGER, outcome TEXT, returns TEXT, shown_resources TEXT,
+    PRIMARY KEY (ag, id)
+) WITHOUT ROWID;
+CREATE INDEX calls_by_time ON calls(ag, started_at);
+CREATE TABLE reports (
+    ag INTEGER NOT NULL, id TEXT NOT NULL,
+    behavior TEXT, occurred_at INTEGER NOT NULL, reported_at INTEGER NOT NULL,
+    reported_by TEXT NOT NULL, retracted_at INTEGER,
+    PRIMARY KEY (ag, id)
+) WITHOUT ROWID;
+CREATE INDEX reports_by_time ON reports(ag, occurred_at);
+CREATE TABLE sessions (
+    ag INTEGER NOT NULL, id TEXT NOT NULL,
+    at INTEGER NOT NULL, recorded_by TEXT NOT NULL,
+    PRIMARY KEY (ag, id)
+) WITHOUT ROWID;
+";
+
+/// Refuses a non-empty file that does not start with SQLite's header, without
+/// opening it through SQLite at all.
+fn check_is_sqlite(path: &Path) -> Result<()> {
+    let Ok(mut file) = std::fs::File::open(path) else {
+        return Ok(()); // Does not exist yet: SQLite creates it.
+    };
+    let mut header = [0u8; 16];
+    let mut read = 0;
+    while read < header.len() {
+        match file.read(&mut header[read..])? {
+            0 => break,
+            n => read += n,
+        }
+    }
+    if read == 0 || &header == SQLITE_MAGIC {
+        Ok(())
+    } else {
+        Err(Error::StoreUnusable(
+            "the file is not a Coachline store (not a SQLite database)".into(),
+        ))
+    }
+}
+
+fn not_a_database(e: rusqlite::Error) -> Error {
+    match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::NotADatabase) => {
+            Error::StoreUnusable("the file is not a Coachline store (not a SQLite database)".into())
+        }
+        _ => Error::Storage(e),
+    }
+}
+
+/// Opens (creating if absent) a Coachline store and brings its schema up to date.
+pub fn open(path: &Path) -> Result<Connection> {
+    check_is_sqlite(path)?;
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    check_ownership(&conn)?;
+    // WAL: readers never block the writer, and one fsync per commit. synchronous=FULL
+    // also syncs the WAL at each commit, so a command that returned is on disk even if
+    // the phone loses power right after (NORMAL would only protect against app crashes).
+    conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get::<_, String>(0))
+        .map_err(not_a_database)?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    // A second process (the CLI beside an app) waits for a write lock instead of failing.
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    migrate(&conn)?;
+    Ok(conn)
+}
+
+/// Refuses databases that belong to something else or to a newer Coachline.
+fn check_ownership(conn: &Connection) -> Result<()> {
+    let app_id: i32 = conn
+        .pragma_query_value(None, "application_id", |r| r.get(0))
+        .map_err(not_a_database)?;
+    let version: i32 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    let tables: i64 = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))?;
+    if tables > 0 && app_id != APPLICATION_ID {
+        return Err(Error::StoreUnusable(
+            "the file is a SQLite database that is not a Coachline store".into(),
+        ));
+    }
+    if version > SCHEMA_VERSION {
+        return Err(Error::StoreUnusable(format!(
+            "the store has schema version {version}, newer than this app's {SCHEMA_VERSION}: update the app"
+        )));
+    }
+    Ok(())
+}
+
+fn migrate(conn: &Connection) -> Result<()> {
+    let version: i32 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if version == SCHEMA_VERSION {
+        return Ok(());
+    }
+    // Take the write lock before reading the version again, so no other process can
+    // migrate between our read and our writes.
+    conn.execute_batch("BEGIN IMMEDIATE")?;
+    let result = (|| -> Result<()> {
+        check_ownership(conn)?;
+        let version: i32 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        if version < 1 {
+            conn.execute_batch(SCHEMA_V1)?;
+            conn.pragma_update(None, "application_id", APPLICATION_ID)?;
+        }
+        conn.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+        Ok(())
+    })();
+    match result {
+        Ok(()) => Ok(conn.execute_batch("COMMIT")?),
+        Err(e) => {
+            conn.execute_batch("ROLLBACK")?;
+            Err(e)
+        }
+    }
+}

@@ -1,0 +1,516 @@
+//! The relational projection of each agreement document.
+//!
+//! Every screen reads these tables, never the CRDT: loading and walking a five-year
+//! document takes tens of milliseconds, an indexed query microseconds. The tables are
+//! brought up to date from the entries a change touched ([`apply`]) in the same
+//! transaction that stores the change, and can always be rebuilt from the document
+//! alone ([`rebuild`]); a test checks that both paths agree.
+
+use std::collections::BTreeMap;
+
+use automerge::{AutoCommit, ChangeHash};
+use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
+
+use crate::doc::{self, Changed, Collection, Entry};
+use crate::error::{Error, Result};
+use crate::identity::{self, SignatureRecord};
+use crate::model::{
+    AgreementId, Behavior, Call, EntryId, Holiday, Report, Resource, Role, Session, TermKey, Terms,
+};
+use crate::time::Timestamp;
+
+fn table(collection: Collection) -> &'static str {
+    match collection {
+        Collection::Edits => "term_edits",
+        Collection::Resources => "resources",
+        Collection::Behaviors => "behaviors",
+        Collection::Holidays => "holidays",
+        Collection::Signatures => "signatures",
+        Collection::Calls => "calls",
+        Collection::Reports => "reports",
+        Collection::Sessions => "sessions",
+    }
+}
+
+pub const PROJECTED_TABLES: [&str; 8] = [
+    "term_edits",
+    "resources",
+    "behaviors",
+    "holidays",
+    "signatures",
+    "calls",
+    "reports",
+    "sessions",
+];
+
+fn lines(items: &[String]) -> Option<String> {
+    (!items.is_empty()).then(|| items.join("\n"))
+}
+
+fn split(text: Option<String>) -> Vec<String> {
+    text.map(|t| t.lines().map(str::to_owned).collect())
+        .unwrap_or_default()
+}
+
+pub fn heads_bytes(heads: &[ChangeHash]) -> Vec<u8> {
+    heads.iter().flat_map(|h| h.0).collect()
+}
+
+/// The terms as stored in `agreements.terms`: a JSON object of their text forms.
+pub fn terms_json(terms: &Terms) -> String {
+    let map: BTreeMap<&str, String> = TermKey::ALL
+        .iter()
+        .map(|k| (k.doc_key(), terms.get(*k)))
+        .collect();
+    serde_json::to_string(&map).expect("strings always serialize")
+}
+
+fn terms_from_json(json: &str) -> Result<Terms> {
+    let map: BTreeMap<String, String> = serde_json::from_str(json)
+        .map_err(|_| Error::StoreUnusable("the stored terms are damaged".into()))?;
+    Terms::from_texts(|k| map.get(k.doc_key()).cloned())
+}
+
+/// Writes (or replaces) the row of one entry.
+fn upsert(tx: &Transaction<'_>, ag: i64, agreement: &AgreementId, entry: &Entry) -> Result<()> {
+    match entry {
+        Entry::Edit(e) => tx
+            .prepare_cached("INSERT OR REPLACE INTO term_edits VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?
+            .execute(params![
+                ag,
+                e.id.as_str(),
+                e.term.doc_key(),
+                e.by.as_str(),
+                e.name,
+                e.at.millis()
+            ]),
+        Entry::Resource {
+            resource: r,
+            removed,
+        } => tx
+            .prepare_cached("INSERT OR REPLACE INTO resources VALUES (?1, ?2, ?3, ?4, ?5)")?
+            .execute(params![ag, r.id.as_str(), r.name, r.contact, removed]),
+        Entry::Behavior(b) => tx
+            .prepare_cached("INSERT OR REPLACE INTO behaviors VALUES (?1, ?2, ?3, ?4, ?5)")?
+            .execute(params![
+                ag,
+                b.id.as_str(),
+                b.label,
+                b.triggers_lockout,
+                b.removed
+            ]),
+        Entry::Holiday {
+            holiday: h,
+            removed,
+        } => tx
+            .prepare_cached("INSERT OR REPLACE INTO holidays VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?
+            .execute(params![
+                ag,
+                h.id.as_str(),
+                h.from.to_string(),
+                h.to.to_string(),
+                h.note,
+                removed
+            ]),
+        Entry::Signature(s) => tx
+            .prepare_cached(
+                "INSERT OR REPLACE INTO signatures VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?
+            .execute(params![
+                ag,
+                s.id.as_str(),
+                s.role.as_str(),
+                s.name,
+                s.signed_at.millis(),
+                s.public_key,
+                s.terms_hash,
+                identity::verifies(agreement, s)
+            ]),
+        Entry::Call(c) => tx
+            .prepare_cached(
+                "INSERT OR REPLACE INTO calls VALUES \
+                 (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+            )?
+            .execute(params![
+                ag,
+                c.id.as_str(),
+                c.reason.as_str(),
+                c.started_by.as_str(),
+                c.started_at.millis(),
+                c.ended_at.map(Timestamp::millis),
+                c.situation,
+                lines(&c.tried),
+                c.urge_before.map(|u| u.value()),
+                lines(&c.suggested),
+                c.urge_after.map(|u| u.value()),
+                c.outcome.map(|o| o.as_str()),
+                c.returns.as_ref().map(EntryId::as_str),
+                lines(&c.shown_resources),
+            ]),
+        Entry::Report(r) => tx
+            .prepare_cached("INSERT OR REPLACE INTO reports VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?
+            .execute(params![
+                ag,
+                r.id.as_str(),
+                r.behavior.as_ref().map(EntryId::as_str),
+                r.occurred_at.millis(),
+                r.reported_at.millis(),
+                r.reported_by.as_str(),
+                r.retracted_at.map(Timestamp::millis),
+            ]),
+        Entry::Session(s) => tx
+            .prepare_cached("INSERT OR REPLACE INTO sessions VALUES (?1, ?2, ?3, ?4)")?
+            .execute(params![
+                ag,
+                s.id.as_str(),
+                s.at.millis(),
+                s.recorded_by.as_str()
+            ]),
+    }?;
+    Ok(())
+}
+
+fn project_entry(
+    tx: &Transaction<'_>,
+    ag: i64,
+    agreement: &AgreementId,
+    doc: &AutoCommit,
+    collection: Collection,
+    key: &str,
+) -> Result<()> {
+    match doc::read_entry(doc, collection, key)? {
+        Some(entry) => upsert(tx, ag, agreement, &entry),
+        None => {
+            tx.execute(
+                &format!(
+                    "DELETE FROM {} WHERE ag = ?1 AND id = ?2",
+                    table(collection)
+                ),
+                params![ag, key],
+            )?;
+            Ok(())
+        }
+    }
+}
+
+/// Brings the projection up to date with the entries a change touched.
+pub fn apply(
+    tx: &Transaction<'_>,
+    ag: i64,
+    agreement: &AgreementId,
+    doc: &AutoCommit,
+    changed: &Changed,
+) -> Result<()> {
+    if changed.agreement {
+        let terms = doc::read_terms(doc)?;
+        tx.prepare_cached("UPDATE agreements SET terms = ?2 WHERE ag = ?1")?
+            .execute(params![ag, terms_json(&terms)])?;
+    }
+    for collection in &changed.whole {
+        tx.execute(
+            &format!("DELETE FROM {} WHERE ag = ?1", table(*collection)),
+            [ag],
+        )?;
+        for key in doc::entry_keys(doc, *collection)? {
+            project_entry(tx, ag, agreement, doc, *collection, &key)?;
+        }
+    }
+    for (collection, keys) in &changed.entries {
+        if changed.whole.contains(collection) {
+            continue;
+        }
+        for key in keys {
+            project_entry(tx, ag, agreement, doc, *collection, key)?;
+        }
+    }
+    Ok(())
+}
+
+/// Recomputes every row of an agreement from its document alone.
+pub fn rebuild(tx: &Transaction<'_>, ag: i64, doc: &AutoCommit) -> Result<()> {
+    let snapshot = doc::read_agreement(doc)?;
+    tx.prepare_cached("UPDATE agreements SET terms = ?2 WHERE ag = ?1")?
+        .execute(params![ag, terms_json(&snapshot.terms)])?;
+    for name in PROJECTED_TABLES {
+        tx.execute(&format!("DELETE FROM {name} WHERE ag = ?1"), [ag])?;
+    }
+    for entry in &snapshot.entries {
+        upsert(tx, ag, &snapshot.header.id, entry)?;
+    }
+    Ok(())
+}
+
+pub fn set_heads(tx: &Transaction<'_>, ag: i64, heads: &[ChangeHash]) -> Result<()> {
+    tx.prepare_cached("UPDATE agreements SET heads = ?2 WHERE ag = ?1")?
+        .execute(params![ag, heads_bytes(heads)])?;
+    Ok(())
+}
+
+// ---- Reads ---------------------------------------------------------------------
+
+fn role(text: String) -> Result<Role> {
+    text.parse()
+        .map_err(|_| Error::StoreUnusable("a stored role is damaged".into()))
+}
+
+fn entry_id(text: String) -> Result<EntryId> {
+    EntryId::parse("id", &text).map_err(|_| Error::StoreUnusable("a stored id is damaged".into()))
+}
+
+pub fn agreement_key(conn: &Connection, id: &AgreementId) -> Result<Option<i64>> {
+    Ok(conn
+        .prepare_cached("SELECT ag FROM agreements WHERE id = ?1")?
+        .query_row([id.as_str()], |r| r.get(0))
+        .optional()?)
+}
+
+pub fn terms(conn: &Connection, ag: i64) -> Result<Terms> {
+    let json: String = conn
+        .prepare_cached("SELECT terms FROM agreements WHERE ag = ?1")?
+        .query_row([ag], |r| r.get(0))?;
+    terms_from_json(&json)
+}
+
+/// The crisis resources in force: the ones not removed, or — if concurrent removals
+/// on two phones ever left none — the defaults, so a client is never shown nothing.
+pub fn resources(conn: &Connection, ag: i64) -> Result<Vec<Resource>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, name, contact FROM resources WHERE ag = ?1 AND removed = 0 ORDER BY id",
+    )?;
+    let rows = stmt.query_map([ag], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (id, name, contact) = row?;
+        out.push(Resource {
+            id: entry_id(id)?,
+            name,
+            contact,
+        });
+    }
+    if out.is_empty() {
+        out = Resource::defaults();
+    }
+    Ok(out)
+}
+
+/// Every behaviour, removed ones included (past reports still name them).
+pub fn behaviors(conn: &Connection, ag: i64) -> Result<Vec<Behavior>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, label, lockout, removed FROM behaviors WHERE ag = ?1 ORDER BY id",
+    )?;
+    let rows = stmt.query_map([ag], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (id, label, triggers_lockout, removed) = row?;
+        out.push(Behavior {
+            id: entry_id(id)?,
+            label,
+            triggers_lockout,
+            removed,
+        });
+    }
+    Ok(out)
+}
+
+pub fn holidays(conn: &Connection, ag: i64) -> Result<Vec<Holiday>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, first_day, last_day, note FROM holidays \
+         WHERE ag = ?1 AND removed = 0 ORDER BY first_day, id",
+    )?;
+    let rows = stmt.query_map([ag], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (id, from, to, note): (String, String, String, Option<String>) = row?;
+        let date = |t: &str| {
+            Holiday::parse_date("date", t)
+                .map_err(|_| Error::StoreUnusable("a stored date is damaged".into()))
+        };
+        out.push(Holiday {
+            id: entry_id(id)?,
+            from: date(&from)?,
+            to: date(&to)?,
+            note,
+        });
+    }
+    Ok(out)
+}
+
+pub fn signatures(conn: &Connection, ag: i64) -> Result<Vec<SignatureRecord>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, role, name, signed_at, public_key, terms_hash, verifies FROM signatures \
+         WHERE ag = ?1 ORDER BY signed_at, id",
+    )?;
+    let rows = stmt.query_map([ag], |r| {
+        Ok((
+            r.get(0)?,
+            r.get(1)?,
+            r.get(2)?,
+            r.get(3)?,
+            r.get(4)?,
+            r.get(5)?,
+            r.get(6)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (id, role_text, name, signed_at, public_key, terms_hash, verifies) = row?;
+        out.push(SignatureRecord {
+            id: entry_id(id)?,
+            role: role(role_text)?,
+            name,
+            signed_at: Timestamp::from_millis(signed_at),
+            public_key,
+            terms_hash,
+            verifies,
+        });
+    }
+    Ok(out)
+}
+
+const CALL_COLUMNS: &str = "id, reason, started_by, started_at, ended_at, situation, tried, \
+    urge_before, suggested, urge_after, outcome, returns, shown_resources";
+
+fn call_from_row(r: &Row<'_>) -> Result<Call> {
+    let damaged = || Error::StoreUnusable("a stored call is damaged".into());
+    let urge = |v: Option<i64>| {
+        v.map(|n| crate::model::Urge::new("urge", n).map_err(|_| damaged()))
+            .transpose()
+    };
+    Ok(Call {
+        id: entry_id(r.get(0)?)?,
+        reason: r.get::<_, String>(1)?.parse().map_err(|_| damaged())?,
+        started_by: role(r.get(2)?)?,
+        started_at: Timestamp::from_millis(r.get(3)?),
+        ended_at: r.get::<_, Option<i64>>(4)?.map(Timestamp::from_millis),
+        situation: r.get(5)?,
+        tried: split(r.get(6)?),
+        urge_before: urge(r.get(7)?)?,
+        suggested: split(r.get(8)?),
+        urge_after: urge(r.get(9)?)?,
+        outcome: r
+            .get::<_, Option<String>>(10)?
+            .map(|o| crate::model::CallOutcome::parse_stored(&o).ok_or_else(damaged))
+            .transpose()?,
+        returns: r.get::<_, Option<String>>(11)?.map(entry_id).transpose()?,
+        shown_resources: split(r.get(12)?),
+    })
+}
+
+pub fn call(conn: &Connection, ag: i64, id: &EntryId) -> Result<Option<Call>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {CALL_COLUMNS} FROM calls WHERE ag = ?1 AND id = ?2"
+    ))?;
+    let mut rows = stmt.query(params![ag, id.as_str()])?;
+    rows.next()?.map(call_from_row).transpose()
+}
+
+/// Calls started at or after `since`, oldest first.
+pub fn calls_since(conn: &Connection, ag: i64, since: Timestamp) -> Result<Vec<Call>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {CALL_COLUMNS} FROM calls WHERE ag = ?1 AND started_at >= ?2 ORDER BY started_at, id"
+    ))?;
+    let mut rows = stmt.query(params![ag, since.millis()])?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next()? {
+        out.push(call_from_row(row)?);
+    }
+    Ok(out)
+}
+
+/// The newest calls first.
+pub fn latest_calls(conn: &Connection, ag: i64, limit: usize) -> Result<Vec<Call>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {CALL_COLUMNS} FROM calls WHERE ag = ?1 ORDER BY started_at DESC, id DESC LIMIT ?2"
+    ))?;
+    let mut rows = stmt.query(params![ag, limit as i64])?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next()? {
+        out.push(call_from_row(row)?);
+    }
+    Ok(out)
+}
+
+fn report_from_row(r: &Row<'_>) -> Result<Report> {
+    Ok(Report {
+        id: entry_id(r.get(0)?)?,
+        behavior: r.get::<_, Option<String>>(1)?.map(entry_id).transpose()?,
+        occurred_at: Timestamp::from_millis(r.get(2)?),
+        reported_at: Timestamp::from_millis(r.get(3)?),
+        reported_by: role(r.get(4)?)?,
+        retracted_at: r.get::<_, Option<i64>>(5)?.map(Timestamp::from_millis),
+    })
+}
+
+const REPORT_COLUMNS: &str = "id, behavior, occurred_at, reported_at, reported_by, retracted_at";
+
+pub fn report(conn: &Connection, ag: i64, id: &EntryId) -> Result<Option<Report>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {REPORT_COLUMNS} FROM reports WHERE ag = ?1 AND id = ?2"
+    ))?;
+    let mut rows = stmt.query(params![ag, id.as_str()])?;
+    rows.next()?.map(report_from_row).transpose()
+}
+
+/// Reports that occurred at or after `since`, oldest first.
+pub fn reports_since(conn: &Connection, ag: i64, since: Timestamp) -> Result<Vec<Report>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {REPORT_COLUMNS} FROM reports WHERE ag = ?1 AND occurred_at >= ?2 ORDER BY occurred_at, id"
+    ))?;
+    let mut rows = stmt.query(params![ag, since.millis()])?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next()? {
+        out.push(report_from_row(row)?);
+    }
+    Ok(out)
+}
+
+pub fn latest_reports(conn: &Connection, ag: i64, limit: usize) -> Result<Vec<Report>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {REPORT_COLUMNS} FROM reports WHERE ag = ?1 ORDER BY occurred_at DESC, id DESC LIMIT ?2"
+    ))?;
+    let mut rows = stmt.query(params![ag, limit as i64])?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next()? {
+        out.push(report_from_row(row)?);
+    }
+    Ok(out)
+}
+
+pub fn sessions(conn: &Connection, ag: i64) -> Result<Vec<Session>> {
+    let mut stmt = conn
+        .prepare_cached("SELECT id, at, recorded_by FROM sessions WHERE ag = ?1 ORDER BY at, id")?;
+    let rows = stmt.query_map([ag], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (id, at, by) = row?;
+        out.push(Session {
+            id: entry_id(id)?,
+            at: Timestamp::from_millis(at),
+            recorded_by: role(by)?,
+        });
+    }
+    Ok(out)
+}
+
+/// A dump of every projected row of an agreement, in a stable order: what the
+/// rebuild test compares.
+pub fn dump(conn: &Connection, ag: i64) -> Result<Vec<String>> {
+    let mut out =
+        vec![
+            conn.query_row("SELECT terms FROM agreements WHERE ag = ?1", [ag], |r| {
+                r.get::<_, String>(0)
+            })?,
+        ];
+    for name in PROJECTED_TABLES {
+        let mut stmt = conn.prepare(&format!("SELECT * FROM {name} WHERE ag = ?1 ORDER BY id"))?;
+        let columns = stmt.column_count();
+        let mut rows = stmt.query([ag])?;
+        while let Some(row) = rows.next()? {
+            let values: Vec<String> = (0..columns)
+                .map(|i| row.get_ref(i).map(|v| format!("{v:?}")))
+                .collect::<rusqlite::Result<_>>()?;
+            out.push(format!("{name}: {}", values.join(" | ")));
+        }
+    }
+    Ok(out)
+}
