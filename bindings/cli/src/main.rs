@@ -1,1 +1,60 @@
-fn main() {}
+//! `coachline`: the command-line shell over coachline-core, for desktop use, the
+//! scripted two-phone demo, and end-to-end tests on real SQLite files.
+//!
+//! Exit codes: 0 success; 2 bad input or usage (nothing written); 3 a call declined
+//! by the 24-hour rule (recorded, with the crisis resources printed); 1 anything else.
+
+mod args;
+mod commands;
+mod demo;
+mod render;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use args::Cli;
+
+/// A failure, with the exit code it maps to.
+pub struct Failure {
+    pub code: u8,
+    pub message: String,
+}
+
+impl From<coachline_core::Error> for Failure {
+    fn from(e: coachline_core::Error) -> Self {
+        Self {
+            code: if e.is_bad_input() { 2 } else { 1 },
+            message: e.to_string(),
+        }
+    }
+}
+
+impl From<std::io::Error> for Failure {
+    fn from(e: std::io::Error) -> Self {
+        Self {
+            code: 1,
+            message: format!("i/o error: {e}"),
+        }
+    }
+}
+
+impl Failure {
+    pub fn usage(message: impl Into<String>) -> Self {
+        Self {
+            code: 2,
+            message: message.into(),
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match commands::run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(failure) => {
+            eprintln!("coachline: {}", failure.message);
+            ExitCode::from(failure.code)
+        }
+    }
+}

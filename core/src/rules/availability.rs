@@ -18,8 +18,8 @@
 //! which the therapist sets on purpose, still apply. Counting a return call "in
 //! available time" then counts plain wall time, except across a holiday.
 
-use chrono::{DateTime, Datelike, Days, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, Offset};
 use chrono::TimeZone as _;
+use chrono::{DateTime, Datelike, Days, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, Offset};
 use chrono_tz::Tz;
 
 use crate::model::{Holiday, Schedule, TimeZone};
@@ -78,7 +78,8 @@ impl Availability {
             }
         }
 
-        let mut ranges: Vec<(NaiveDate, NaiveDate)> = holidays.iter().map(|h| (h.from, h.to)).collect();
+        let mut ranges: Vec<(NaiveDate, NaiveDate)> =
+            holidays.iter().map(|h| (h.from, h.to)).collect();
         ranges.sort();
         let mut merged: Vec<(NaiveDate, NaiveDate)> = Vec::with_capacity(ranges.len());
         for (from, to) in ranges {
@@ -87,20 +88,30 @@ impl Availability {
                 _ => merged.push((from, to)),
             }
         }
-        Self { tz: time_zone.tz(), days, holidays: merged }
+        Self {
+            tz: time_zone.tz(),
+            days,
+            holidays: merged,
+        }
     }
 
     /// Whether the therapist takes calls at `at`.
     pub fn is_available(&self, at: Timestamp) -> bool {
         let t = at.millis();
-        self.intervals_around(at).take_while(|&(start, _)| start <= t).any(|(_, end)| t < end)
+        self.intervals_around(at)
+            .take_while(|&(start, _)| start <= t)
+            .any(|(_, end)| t < end)
     }
 
     /// Availability at `at`, with the end of the current run or the next start.
     pub fn at(&self, at: Timestamp) -> AvailabilityAt {
         let t = at.millis();
         let mut intervals = self.intervals_around(at);
-        let unavailable = |next| AvailabilityAt { available: false, until: None, next };
+        let unavailable = |next| AvailabilityAt {
+            available: false,
+            until: None,
+            next,
+        };
         let Some((start, end)) = intervals.find(|&(_, end)| t < end) else {
             return unavailable(None);
         };
@@ -153,7 +164,9 @@ impl Availability {
         Intervals {
             hours: self,
             next_date: first,
-            horizon: first.checked_add_days(Days::new(HORIZON_DAYS + 1)).unwrap_or(NaiveDate::MAX),
+            horizon: first
+                .checked_add_days(Days::new(HORIZON_DAYS + 1))
+                .unwrap_or(NaiveDate::MAX),
             date: first,
             slots: [].iter(),
         }
@@ -180,13 +193,16 @@ impl Availability {
         if self.days.iter().all(|d| d.as_slice() == [(0, DAY_MINUTES)]) {
             // Every day is all day: the run ends only at the next holiday.
             let after = self.holidays.partition_point(|(from, _)| *from <= date);
-            let stop = self.holidays.get(after).map_or(horizon, |(from, _)| (*from).min(horizon));
-            return stop.pred_opt().unwrap_or(date).max(date);
+            let stop = self
+                .holidays
+                .get(after)
+                .map_or(horizon, |(from, _)| (*from).min(horizon));
+            return stop.pred_opt().unwrap_or(date);
         }
         let mut last = date;
         loop {
             let next = next_day(last);
-            if next >= horizon || next == last || !self.is_all_day(next) || self.holiday_through(next).is_some() {
+            if next >= horizon || !self.is_all_day(next) || self.holiday_through(next).is_some() {
                 return last;
             }
             last = next;
@@ -195,7 +211,11 @@ impl Availability {
 
     /// The instant of a local reading, `minute` 1440 being the next day's midnight.
     fn instant(&self, date: NaiveDate, minute: u16, edge: Edge) -> i64 {
-        let (date, minute) = if minute >= DAY_MINUTES { (next_day(date), 0) } else { (date, minute) };
+        let (date, minute) = if minute >= DAY_MINUTES {
+            (next_day(date), 0)
+        } else {
+            (date, minute)
+        };
         let time = NaiveTime::from_num_seconds_from_midnight_opt(u32::from(minute) * 60, 0)
             .expect("minutes before 24:00 are a time of day");
         let local = date.and_time(time);
@@ -217,7 +237,13 @@ impl Availability {
         let target = local.and_utc().timestamp();
         let reading = |second: i64| {
             DateTime::from_timestamp(second, 0).map_or(second, |t| {
-                second + i64::from(self.tz.offset_from_utc_datetime(&t.naive_utc()).fix().local_minus_utc())
+                second
+                    + i64::from(
+                        self.tz
+                            .offset_from_utc_datetime(&t.naive_utc())
+                            .fix()
+                            .local_minus_utc(),
+                    )
             })
         };
         let (mut before, mut after) = (target - 26 * 3600, target + 26 * 3600);
@@ -233,6 +259,8 @@ impl Availability {
     }
 }
 
+/// The next date; the last representable date is its own successor, which the
+/// iteration's horizon (never past it) turns into the end.
 fn next_day(date: NaiveDate) -> NaiveDate {
     date.succ_opt().unwrap_or(date)
 }
@@ -271,17 +299,14 @@ impl Iterator for Intervals<'_> {
                 return None;
             }
             if let Some(last) = self.hours.holiday_through(date) {
-                self.next_date = next_day(last).max(next_day(date));
-                if self.next_date == date {
-                    return None;
-                }
+                self.next_date = next_day(last);
                 continue;
             }
             if self.hours.is_all_day(date) {
                 let last = self.hours.last_all_day(date, self.horizon);
                 self.next_date = next_day(last);
                 let start = self.hours.instant(date, 0, Edge::Start);
-                let end = if self.next_date >= self.horizon || self.next_date == last {
+                let end = if self.next_date >= self.horizon {
                     BEYOND_HORIZON
                 } else {
                     self.hours.instant(self.next_date, 0, Edge::End)
@@ -291,9 +316,6 @@ impl Iterator for Intervals<'_> {
             self.date = date;
             self.slots = self.hours.weekday(date).iter();
             self.next_date = next_day(date);
-            if self.next_date == date {
-                self.horizon = date;
-            }
         }
     }
 }
@@ -319,7 +341,11 @@ mod tests {
         assert!(h.is_available(at("2026-03-02T14:00:00Z")));
         assert_eq!(
             h.at(at("2026-03-02T15:00:00Z")),
-            AvailabilityAt { available: true, until: Some(at("2026-03-03T01:00:00Z")), next: None }
+            AvailabilityAt {
+                available: true,
+                until: Some(at("2026-03-03T01:00:00Z")),
+                next: None
+            }
         );
         assert!(!h.is_available(at("2026-03-03T01:00:00Z")));
     }
@@ -329,88 +355,187 @@ mod tests {
         // Sunday 8 March 2026: 02:00 EST becomes 03:00 EDT.
         let h = hours("America/New_York", "Sun-Mon 09:00-17:00", &[]);
         let sunday = h.at(at("2026-03-08T13:00:00Z"));
-        assert_eq!(sunday, AvailabilityAt { available: true, until: Some(at("2026-03-08T21:00:00Z")), next: None });
+        assert_eq!(
+            sunday,
+            AvailabilityAt {
+                available: true,
+                until: Some(at("2026-03-08T21:00:00Z")),
+                next: None
+            }
+        );
         assert!(!h.is_available(ms_before(at("2026-03-08T13:00:00Z"))));
         // The Sunday before, still EST: 09:00 is 14:00 UTC.
-        assert_eq!(h.at(at("2026-03-01T13:00:00Z")).next, Some(at("2026-03-01T14:00:00Z")));
-        assert_eq!(h.at(at("2026-03-08T21:00:00Z")).next, Some(at("2026-03-09T13:00:00Z")));
+        assert_eq!(
+            h.at(at("2026-03-01T13:00:00Z")).next,
+            Some(at("2026-03-01T14:00:00Z"))
+        );
+        assert_eq!(
+            h.at(at("2026-03-08T21:00:00Z")).next,
+            Some(at("2026-03-09T13:00:00Z"))
+        );
     }
 
     #[test]
     fn us_fall_back_moves_the_utc_hours() {
         // Sunday 1 November 2026: 02:00 EDT becomes 01:00 EST.
         let h = hours("America/New_York", "Sun-Mon 09:00-17:00", &[]);
-        assert_eq!(h.at(at("2026-11-01T10:00:00Z")).next, Some(at("2026-11-01T14:00:00Z")));
-        assert_eq!(h.at(at("2026-10-31T10:00:00Z")).next, Some(at("2026-11-01T14:00:00Z")));
-        assert_eq!(h.at(at("2026-10-26T12:00:00Z")).until, None, "Monday 26 Oct, before 09:00 EDT");
-        assert_eq!(h.at(at("2026-10-26T13:00:00Z")).until, Some(at("2026-10-26T21:00:00Z")));
-        assert_eq!(h.at(at("2026-11-02T14:00:00Z")).until, Some(at("2026-11-02T22:00:00Z")));
+        assert_eq!(
+            h.at(at("2026-11-01T10:00:00Z")).next,
+            Some(at("2026-11-01T14:00:00Z"))
+        );
+        assert_eq!(
+            h.at(at("2026-10-31T10:00:00Z")).next,
+            Some(at("2026-11-01T14:00:00Z"))
+        );
+        assert_eq!(
+            h.at(at("2026-10-26T12:00:00Z")).until,
+            None,
+            "Monday 26 Oct, before 09:00 EDT"
+        );
+        assert_eq!(
+            h.at(at("2026-10-26T13:00:00Z")).until,
+            Some(at("2026-10-26T21:00:00Z"))
+        );
+        assert_eq!(
+            h.at(at("2026-11-02T14:00:00Z")).until,
+            Some(at("2026-11-02T22:00:00Z"))
+        );
     }
 
     #[test]
     fn eu_changes_move_the_utc_hours() {
         // Sunday 29 March 2026: 02:00 CET becomes 03:00 CEST; 25 October back.
         let h = hours("Europe/Berlin", "Sun-Mon 09:00-17:00", &[]);
-        assert_eq!(h.at(at("2026-03-22T06:00:00Z")).next, Some(at("2026-03-22T08:00:00Z")));
-        assert_eq!(h.at(at("2026-03-29T06:00:00Z")).next, Some(at("2026-03-29T07:00:00Z")));
-        assert_eq!(h.at(at("2026-03-29T07:00:00Z")).until, Some(at("2026-03-29T15:00:00Z")));
-        assert_eq!(h.at(at("2026-10-25T07:00:00Z")).next, Some(at("2026-10-25T08:00:00Z")));
-        assert_eq!(h.at(at("2026-10-25T08:00:00Z")).until, Some(at("2026-10-25T16:00:00Z")));
+        assert_eq!(
+            h.at(at("2026-03-22T06:00:00Z")).next,
+            Some(at("2026-03-22T08:00:00Z"))
+        );
+        assert_eq!(
+            h.at(at("2026-03-29T06:00:00Z")).next,
+            Some(at("2026-03-29T07:00:00Z"))
+        );
+        assert_eq!(
+            h.at(at("2026-03-29T07:00:00Z")).until,
+            Some(at("2026-03-29T15:00:00Z"))
+        );
+        assert_eq!(
+            h.at(at("2026-10-25T07:00:00Z")).next,
+            Some(at("2026-10-25T08:00:00Z"))
+        );
+        assert_eq!(
+            h.at(at("2026-10-25T08:00:00Z")).until,
+            Some(at("2026-10-25T16:00:00Z"))
+        );
     }
 
     #[test]
     fn skipped_readings_start_after_the_jump() {
         // 02:30 does not exist on 8 March in New York; 03:00 EDT is 07:00 UTC.
         let h = hours("America/New_York", "Sun 02:30-04:00", &[]);
-        assert_eq!(h.at(at("2026-03-08T06:00:00Z")).next, Some(at("2026-03-08T07:00:00Z")));
-        assert_eq!(h.at(at("2026-03-08T07:00:00Z")).until, Some(at("2026-03-08T08:00:00Z")));
+        assert_eq!(
+            h.at(at("2026-03-08T06:00:00Z")).next,
+            Some(at("2026-03-08T07:00:00Z"))
+        );
+        assert_eq!(
+            h.at(at("2026-03-08T07:00:00Z")).until,
+            Some(at("2026-03-08T08:00:00Z"))
+        );
         // Hours wholly inside the gap vanish that day.
         let h = hours("America/New_York", "Sun 02:00-02:30", &[]);
-        assert_eq!(h.at(at("2026-03-08T00:00:00Z")).next, Some(at("2026-03-15T06:00:00Z")));
+        assert_eq!(
+            h.at(at("2026-03-08T00:00:00Z")).next,
+            Some(at("2026-03-15T06:00:00Z"))
+        );
     }
 
     #[test]
     fn repeated_readings_start_early_and_end_late() {
         // 01:00-01:30 happens twice on 1 November in New York: 05:00-05:30 EDT, 06:00-06:30 EST.
         let h = hours("America/New_York", "Sun 01:00-01:30", &[]);
-        assert_eq!(h.at(at("2026-11-01T04:00:00Z")).next, Some(at("2026-11-01T05:00:00Z")));
-        assert_eq!(h.at(at("2026-11-01T05:45:00Z")).until, Some(at("2026-11-01T06:30:00Z")));
+        assert_eq!(
+            h.at(at("2026-11-01T04:00:00Z")).next,
+            Some(at("2026-11-01T05:00:00Z"))
+        );
+        assert_eq!(
+            h.at(at("2026-11-01T05:45:00Z")).until,
+            Some(at("2026-11-01T06:30:00Z"))
+        );
     }
 
     #[test]
     fn hours_touching_across_midnight_are_one_run() {
-        let h = hours("Europe/Berlin", "Fri 18:00-24:00; Sat 00:00-02:00,10:00-12:00", &[]);
+        let h = hours(
+            "Europe/Berlin",
+            "Fri 18:00-24:00; Sat 00:00-02:00,10:00-12:00",
+            &[],
+        );
         // Friday 6 March 2026, CET.
-        assert_eq!(h.at(at("2026-03-06T20:00:00Z")).until, Some(at("2026-03-07T01:00:00Z")));
+        assert_eq!(
+            h.at(at("2026-03-06T20:00:00Z")).until,
+            Some(at("2026-03-07T01:00:00Z"))
+        );
     }
 
     #[test]
     fn holidays_are_local_dates_and_span_a_change() {
-        // Mon 2 - Sun 15 March, across the US change on the 8th.
-        let h = hours("America/New_York", "Mon-Fri 09:00-17:00", &[holiday("2026-03-02", "2026-03-13")]);
+        // Mon 2 - Fri 13 March, across the US change on the 8th.
+        let h = hours(
+            "America/New_York",
+            "Mon-Fri 09:00-17:00",
+            &[holiday("2026-03-02", "2026-03-13")],
+        );
         assert!(!h.is_available(at("2026-03-02T15:00:00Z")));
         assert!(!h.is_available(at("2026-03-10T15:00:00Z")));
         // The Friday before ends as usual; then the next hours are after the holiday, in EDT.
-        assert_eq!(h.at(at("2026-02-27T15:00:00Z")).until, Some(at("2026-02-27T22:00:00Z")));
-        assert_eq!(h.at(at("2026-02-27T23:00:00Z")).next, Some(at("2026-03-16T13:00:00Z")));
+        assert_eq!(
+            h.at(at("2026-02-27T15:00:00Z")).until,
+            Some(at("2026-02-27T22:00:00Z"))
+        );
+        assert_eq!(
+            h.at(at("2026-02-27T23:00:00Z")).next,
+            Some(at("2026-03-16T13:00:00Z"))
+        );
     }
 
     #[test]
     fn next_available_skips_a_weekend_and_a_holiday() {
-        let h = hours("Europe/Berlin", "Mon-Fri 09:00-17:00", &[holiday("2026-12-24", "2026-12-28")]);
+        let h = hours(
+            "Europe/Berlin",
+            "Mon-Fri 09:00-17:00",
+            &[holiday("2026-12-24", "2026-12-28")],
+        );
         // Wednesday 23 December, after hours; Thursday to Monday off.
-        assert_eq!(h.at(at("2026-12-23T17:00:00Z")).next, Some(at("2026-12-29T08:00:00Z")));
+        assert_eq!(
+            h.at(at("2026-12-23T17:00:00Z")).next,
+            Some(at("2026-12-29T08:00:00Z"))
+        );
         // Friday evening to Monday.
-        assert_eq!(h.at(at("2026-03-06T17:00:00Z")).next, Some(at("2026-03-09T08:00:00Z")));
+        assert_eq!(
+            h.at(at("2026-03-06T17:00:00Z")).next,
+            Some(at("2026-03-09T08:00:00Z"))
+        );
     }
 
     #[test]
     fn an_empty_schedule_means_always_except_holidays() {
         let h = hours("Europe/Berlin", "", &[]);
-        assert_eq!(h.at(at("2026-03-06T17:00:00Z")), AvailabilityAt { available: true, until: None, next: None });
+        assert_eq!(
+            h.at(at("2026-03-06T17:00:00Z")),
+            AvailabilityAt {
+                available: true,
+                until: None,
+                next: None
+            }
+        );
         let h = hours("Europe/Berlin", "", &[holiday("2026-03-09", "2026-03-10")]);
-        assert_eq!(h.at(at("2026-03-06T17:00:00Z")).until, Some(at("2026-03-08T23:00:00Z")));
-        assert_eq!(h.at(at("2026-03-09T17:00:00Z")).next, Some(at("2026-03-10T23:00:00Z")));
+        assert_eq!(
+            h.at(at("2026-03-06T17:00:00Z")).until,
+            Some(at("2026-03-08T23:00:00Z"))
+        );
+        assert_eq!(
+            h.at(at("2026-03-09T17:00:00Z")).next,
+            Some(at("2026-03-10T23:00:00Z"))
+        );
         assert_eq!(
             h.add_available_minutes(at("2026-03-08T22:30:00Z"), 60),
             at("2026-03-10T23:30:00Z"),
@@ -420,31 +545,67 @@ mod tests {
 
     #[test]
     fn around_the_clock_hours_merge_across_days() {
-        let h = hours("America/New_York", "Mon-Sun 00:00-24:00", &[holiday("2026-12-25", "2026-12-25")]);
-        assert_eq!(h.at(at("2026-12-01T12:00:00Z")).until, Some(at("2026-12-25T05:00:00Z")));
+        let h = hours(
+            "America/New_York",
+            "Mon-Sun 00:00-24:00",
+            &[holiday("2026-12-25", "2026-12-25")],
+        );
+        assert_eq!(
+            h.at(at("2026-12-01T12:00:00Z")).until,
+            Some(at("2026-12-25T05:00:00Z"))
+        );
         let h = hours("America/New_York", "Mon-Fri 00:00-24:00", &[]);
         // Monday 2 March to Saturday 00:00 EST.
-        assert_eq!(h.at(at("2026-03-02T12:00:00Z")).until, Some(at("2026-03-07T05:00:00Z")));
+        assert_eq!(
+            h.at(at("2026-03-02T12:00:00Z")).until,
+            Some(at("2026-03-07T05:00:00Z"))
+        );
     }
 
     #[test]
     fn available_minutes_skip_the_night() {
         let h = hours("America/New_York", "Mon-Fri 09:00-20:00", &[]);
         // Monday 2 March, 23:00 EST: due Tuesday 09:00 + 60 minutes.
-        assert_eq!(h.add_available_minutes(at("2026-03-03T04:00:00Z"), 60), at("2026-03-03T15:00:00Z"));
+        assert_eq!(
+            h.add_available_minutes(at("2026-03-03T04:00:00Z"), 60),
+            at("2026-03-03T15:00:00Z")
+        );
         // 19:30 with hours ending at 20:00: 30 minutes that day, 30 the next morning.
-        assert_eq!(h.add_available_minutes(at("2026-03-03T00:30:00Z"), 60), at("2026-03-03T14:30:00Z"));
+        assert_eq!(
+            h.add_available_minutes(at("2026-03-03T00:30:00Z"), 60),
+            at("2026-03-03T14:30:00Z")
+        );
         // Within hours it is plain time.
-        assert_eq!(h.add_available_minutes(at("2026-03-02T15:00:00Z"), 60), at("2026-03-02T16:00:00Z"));
+        assert_eq!(
+            h.add_available_minutes(at("2026-03-02T15:00:00Z"), 60),
+            at("2026-03-02T16:00:00Z")
+        );
         // Friday evening to Monday morning.
-        assert_eq!(h.add_available_minutes(at("2026-03-07T02:00:00Z"), 0), at("2026-03-09T13:00:00Z"));
+        assert_eq!(
+            h.add_available_minutes(at("2026-03-07T02:00:00Z"), 0),
+            at("2026-03-09T13:00:00Z")
+        );
     }
 
     #[test]
     fn hours_that_never_come_fall_back_to_wall_time() {
-        let h = hours("Europe/Berlin", "Mon 09:00-10:00", &[holiday("2026-01-01", "2027-12-31")]);
+        let h = hours(
+            "Europe/Berlin",
+            "Mon 09:00-10:00",
+            &[holiday("2026-01-01", "2027-12-31")],
+        );
         let from = at("2026-03-02T08:00:00Z");
-        assert_eq!(h.at(from), AvailabilityAt { available: false, until: None, next: None });
-        assert_eq!(h.add_available_minutes(from, 60), at("2026-03-02T09:00:00Z"));
+        assert_eq!(
+            h.at(from),
+            AvailabilityAt {
+                available: false,
+                until: None,
+                next: None
+            }
+        );
+        assert_eq!(
+            h.add_available_minutes(from, 60),
+            at("2026-03-02T09:00:00Z")
+        );
     }
 }

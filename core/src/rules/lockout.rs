@@ -59,7 +59,8 @@ impl Lockouts {
                 until: r.occurred_at.plus_hours(i64::from(lockout_hours)),
             })
             .collect();
-        windows.sort_by(|a, b| (a.from, a.until, &a.report_id).cmp(&(b.from, b.until, &b.report_id)));
+        windows
+            .sort_by(|a, b| (a.from, a.until, &a.report_id).cmp(&(b.from, b.until, &b.report_id)));
 
         let mut runs: Vec<(Timestamp, Timestamp)> = Vec::new();
         for w in &windows {
@@ -110,7 +111,10 @@ fn triggering_behaviors(behaviors: &[Behavior]) -> HashMap<&EntryId, bool> {
 /// through that the agreement forbids cannot be undone. A removed behaviour keeps
 /// its flag.
 fn triggers(report: &Report, triggering: &HashMap<&EntryId, bool>) -> bool {
-    report.behavior.as_ref().is_none_or(|id| triggering.get(id).copied().unwrap_or(true))
+    report
+        .behavior
+        .as_ref()
+        .is_none_or(|id| triggering.get(id).copied().unwrap_or(true))
 }
 
 #[cfg(test)]
@@ -121,7 +125,11 @@ mod tests {
     use crate::rules::fixtures::{at, behavior, id, report};
 
     fn lockouts(hours: u32, reports: &[Report]) -> Lockouts {
-        let behaviors = [behavior(1, true, false), behavior(2, false, false), behavior(3, false, true)];
+        let behaviors = [
+            behavior(1, true, false),
+            behavior(2, false, false),
+            behavior(3, false, true),
+        ];
         Lockouts::new(hours, &behaviors, reports)
     }
 
@@ -130,9 +138,17 @@ mod tests {
         let l = lockouts(24, &[report(10, at("2026-03-02T12:00:00Z"), None)]);
         let end = at("2026-03-03T12:00:00Z");
         assert_eq!(l.locked_until(at("2026-03-02T12:00:00Z")), Some(end));
-        assert_eq!(l.locked_until(Timestamp::from_millis(end.millis() - 1)), Some(end));
+        assert_eq!(
+            l.locked_until(Timestamp::from_millis(end.millis() - 1)),
+            Some(end)
+        );
         assert_eq!(l.locked_until(end), None);
-        assert_eq!(l.locked_until(Timestamp::from_millis(at("2026-03-02T12:00:00Z").millis() - 1)), None);
+        assert_eq!(
+            l.locked_until(Timestamp::from_millis(
+                at("2026-03-02T12:00:00Z").millis() - 1
+            )),
+            None
+        );
     }
 
     #[test]
@@ -151,7 +167,10 @@ mod tests {
         assert_eq!(l.locked_until(at("2026-03-02T13:00:00Z")), Some(run_end));
         assert_eq!(l.locked_until(at("2026-03-04T06:00:00Z")), Some(run_end));
         assert_eq!(l.locked_until(run_end), None);
-        assert_eq!(l.locked_until(at("2026-03-06T01:00:00Z")), Some(at("2026-03-07T00:00:00Z")));
+        assert_eq!(
+            l.locked_until(at("2026-03-06T01:00:00Z")),
+            Some(at("2026-03-07T00:00:00Z"))
+        );
         assert_eq!(l.windows().len(), 4);
     }
 
@@ -208,14 +227,18 @@ mod tests {
     /// Reports within a few days, on whole minutes and odd milliseconds alike, with
     /// every kind of behaviour reference and some retracted.
     fn arb_report(n: u64) -> impl Strategy<Value = Report> {
-        (0i64..4 * 24 * 60, 0i64..3, prop::option::of(0u64..5), prop::bool::weighted(0.2)).prop_map(
-            move |(minute, ms, behavior, retracted)| {
+        (
+            0i64..4 * 24 * 60,
+            0i64..3,
+            prop::option::of(0u64..5),
+            prop::bool::weighted(0.2),
+        )
+            .prop_map(move |(minute, ms, behavior, retracted)| {
                 let occurred = at("2026-03-01T00:00:00Z").plus_minutes(minute);
                 let mut r = report(n, Timestamp::from_millis(occurred.millis() + ms), behavior);
                 r.retracted_at = retracted.then_some(occurred);
                 r
-            },
-        )
+            })
     }
 
     fn arb_reports() -> impl Strategy<Value = Vec<Report>> {
@@ -225,7 +248,10 @@ mod tests {
     /// The rule restated naively for one report, as the oracle: behaviour 1 triggers,
     /// 2 does not, 3 was removed without triggering, and any other id is unknown.
     fn locks_at(r: &Report, hours: u32, t: Timestamp) -> bool {
-        let triggers = r.behavior.as_ref().is_none_or(|b| *b != id(2) && *b != id(3));
+        let triggers = r
+            .behavior
+            .as_ref()
+            .is_none_or(|b| *b != id(2) && *b != id(3));
         r.retracted_at.is_none()
             && triggers
             && r.occurred_at <= t

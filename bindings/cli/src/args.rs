@@ -1,0 +1,178 @@
+//! The command line, as clap types.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Coachline: the DBT phone-coaching agreement, call log and 24-hour rule, offline.
+#[derive(Parser, Debug)]
+#[command(name = "coachline", version, about)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Args, Debug)]
+pub struct Global {
+    /// The store file [default: $COACHLINE_STORE, else coachline.db in the platform data directory]
+    #[arg(long, global = true, env = "COACHLINE_STORE")]
+    pub store: Option<PathBuf>,
+    /// The current time for everything recorded or decided (RFC 3339) [default: the system clock]
+    #[arg(long, global = true)]
+    pub now: Option<String>,
+    /// Machine-readable output on stdout
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// The agreement to act on (needed only when the store holds more than one)
+    #[arg(long, global = true)]
+    pub agreement: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Create this device's identity
+    Init {
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        name: String,
+    },
+    /// Show this device's identity
+    Whoami,
+    /// The coaching agreement
+    #[command(subcommand)]
+    Agreement(AgreementCommand),
+    /// Phone calls
+    #[command(subcommand)]
+    Call(CallCommand),
+    /// Target behaviour reports
+    #[command(subcommand)]
+    Behavior(BehaviorCommand),
+    /// Calls and reports, newest first
+    Log {
+        /// How many entries
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
+    /// A scripted walk-through with two phones (a therapist's and a client's store)
+    Demo {
+        /// Where to put the two stores [default: a new temporary directory]
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AgreementCommand {
+    /// Draft a new agreement with the seed form's defaults (therapist only)
+    New {
+        #[arg(long)]
+        client: String,
+        /// The therapist's IANA time zone
+        #[arg(long, default_value = "UTC")]
+        time_zone: String,
+    },
+    /// The agreements in this store
+    List,
+    /// The agreement's terms, collections and signature status
+    Show,
+    /// Edit one term (list terms take one item per line)
+    Set { key: String, value: String },
+    /// Crisis resources
+    #[command(subcommand)]
+    Resource(ResourceCommand),
+    /// Target behaviours
+    #[command(subcommand)]
+    Behavior(BehaviorListCommand),
+    /// Phone holidays
+    #[command(subcommand)]
+    Holiday(HolidayCommand),
+    /// Sign the current terms with this device's key
+    Sign,
+    /// Write the whole agreement as a standard Automerge document
+    Export {
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Merge an exported agreement into this store
+    Import { file: PathBuf },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ResourceCommand {
+    Add { name: String, contact: String },
+    Remove { id: String },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum BehaviorListCommand {
+    Add {
+        label: String,
+        /// Reporting this behaviour does not start the 24-hour rule
+        #[arg(long)]
+        no_lockout: bool,
+    },
+    Remove {
+        id: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum HolidayCommand {
+    /// FROM and TO are inclusive dates (YYYY-MM-DD) in the therapist's time zone
+    Add {
+        from: String,
+        to: String,
+        #[arg(long)]
+        note: Option<String>,
+    },
+    Remove {
+        id: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CallCommand {
+    /// Start a call, with the pre-call worksheet
+    Start {
+        #[arg(long, default_value = "coaching")]
+        reason: String,
+        /// A skill already tried (repeatable)
+        #[arg(long)]
+        tried: Vec<String>,
+        /// Urge before the call, 0-5
+        #[arg(long, allow_negative_numbers = true)]
+        urge: Option<i64>,
+        #[arg(long)]
+        situation: Option<String>,
+    },
+    /// End a call
+    End {
+        id: String,
+        /// A skill suggested (repeatable)
+        #[arg(long)]
+        suggested: Vec<String>,
+        /// Urge after the call, 0-5
+        #[arg(long, allow_negative_numbers = true)]
+        urge_after: Option<i64>,
+        /// completed or missed
+        #[arg(long)]
+        outcome: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum BehaviorCommand {
+    /// Report a target behaviour (without --behavior: an unnamed one that starts the lockout)
+    Report {
+        #[arg(long)]
+        behavior: Option<String>,
+        /// When it occurred (RFC 3339) [default: now]
+        #[arg(long)]
+        at: Option<String>,
+    },
+    /// Retract a report made by mistake
+    Retract { id: String },
+}

@@ -1,0 +1,256 @@
+//! Running one command against the store.
+
+use std::path::PathBuf;
+
+use coachline_core::model::{AgreementId, CallEnd, CallStart, Role, TermKey};
+use coachline_core::store::Store;
+use coachline_core::Timestamp;
+use serde_json::json;
+
+use crate::args::*;
+use crate::render::{self, Output};
+use crate::{demo, Failure};
+
+/// Where the store lives when neither --store nor $COACHLINE_STORE says.
+fn default_store() -> Result<PathBuf, Failure> {
+    let dirs = directories::ProjectDirs::from("org", "Coachline", "coachline")
+        .ok_or_else(|| Failure::usage("no home directory: give --store PATH"))?;
+    std::fs::create_dir_all(dirs.data_dir())?;
+    Ok(dirs.data_dir().join("coachline.db"))
+}
+
+struct Context {
+    store: Store,
+    now: Timestamp,
+    out: Output,
+    agreement: Option<String>,
+}
+
+impl Context {
+    fn agreement(&self) -> Result<AgreementId, Failure> {
+        Ok(self.store.select_agreement(self.agreement.as_deref())?)
+    }
+}
+
+fn parse_time(field: &'static str, text: &str) -> Result<Timestamp, Failure> {
+    Ok(Timestamp::parse_rfc3339(field, text)?)
+}
+
+pub fn run(cli: Cli) -> Result<u8, Failure> {
+    let Global {
+        store,
+        now,
+        json,
+        agreement,
+    } = cli.global;
+    let out = Output { json };
+    let now = match now {
+        Some(text) => parse_time("now", &text)?,
+        None => Timestamp::now(),
+    };
+    if let Command::Demo { dir } = cli.command {
+        return demo::run(dir, &out);
+    }
+    let path = match store {
+        Some(path) => path,
+        None => default_store()?,
+    };
+    let mut ctx = Context {
+        store: Store::open(&path)?,
+        now,
+        out,
+        agreement,
+    };
+    dispatch(&mut ctx, cli.command)
+}
+
+fn dispatch(ctx: &mut Context, command: Command) -> Result<u8, Failure> {
+    let now = ctx.now;
+    match command {
+        Command::Init { role, name } => {
+            let role: Role = role.parse()?;
+            let me = ctx.store.init(role, &name, now)?;
+            ctx.out.print(&json!(me), || {
+                format!("Initialised this {} device ({}).", me.role, me.fingerprint)
+            });
+        }
+        Command::Whoami => {
+            let me = ctx.store.whoami()?;
+            ctx.out.print(&json!(me), || {
+                format!(
+                    "{} ({})\nkey fingerprint: {}",
+                    me.name, me.role, me.fingerprint
+                )
+            });
+        }
+        Command::Agreement(cmd) => agreement(ctx, cmd)?,
+        Command::Call(cmd) => return call(ctx, cmd),
+        Command::Behavior(cmd) => behavior(ctx, cmd)?,
+        Command::Log { limit } => {
+            let id = ctx.agreement()?;
+            let entries = ctx.store.log(&id, limit)?;
+            ctx.out
+                .print(&render::log_json(&entries), || render::log_text(&entries));
+        }
+        Command::Demo { .. } => unreachable!("handled before the store is opened"),
+    }
+    Ok(0)
+}
+
+fn created(out: &Output, what: &str, id: &impl std::fmt::Display) {
+    out.print(&json!({ "id": id.to_string() }), || format!("{what} {id}"));
+}
+
+fn agreement(ctx: &mut Context, cmd: AgreementCommand) -> Result<(), Failure> {
+    let now = ctx.now;
+    match cmd {
+        AgreementCommand::New { client, time_zone } => {
+            let id = ctx.store.create_agreement(&client, Some(&time_zone), now)?;
+            created(&ctx.out, "Drafted agreement", &id);
+        }
+        AgreementCommand::List => {
+            let list = ctx.store.agreements()?;
+            ctx.out
+                .print(&render::list_json(&list), || render::list_text(&list));
+        }
+        AgreementCommand::Show => {
+            let view = ctx.store.agreement(&ctx.agreement()?)?;
+            ctx.out.print(&render::agreement_json(&view), || {
+                render::agreement_text(&view)
+            });
+        }
+        AgreementCommand::Set { key, value } => {
+            let key: TermKey = key.parse()?;
+            let id = ctx.agreement()?;
+            ctx.store.set_term(&id, key, &value, now)?;
+            ctx.out
+                .print(&json!({ "term": key.as_str(), "updated": true }), || {
+                    format!("Updated {}.", key.as_str())
+                });
+        }
+        AgreementCommand::Resource(ResourceCommand::Add { name, contact }) => {
+            let id = ctx.agreement()?;
+            created(
+                &ctx.out,
+                "Added resource",
+                &ctx.store.add_resource(&id, &name, &contact, now)?,
+            );
+        }
+        AgreementCommand::Resource(ResourceCommand::Remove { id: resource }) => {
+            let id = ctx.agreement()?;
+            ctx.store.remove_resource(&id, &resource, now)?;
+            ctx.out.done("Removed the resource.");
+        }
+        AgreementCommand::Behavior(BehaviorListCommand::Add { label, no_lockout }) => {
+            let id = ctx.agreement()?;
+            created(
+                &ctx.out,
+                "Added behaviour",
+                &ctx.store.add_behavior(&id, &label, !no_lockout, now)?,
+            );
+        }
+        AgreementCommand::Behavior(BehaviorListCommand::Remove { id: behavior }) => {
+            let id = ctx.agreement()?;
+            ctx.store.remove_behavior(&id, &behavior, now)?;
+            ctx.out.done("Removed the behaviour.");
+        }
+        AgreementCommand::Holiday(HolidayCommand::Add { from, to, note }) => {
+            let id = ctx.agreement()?;
+            created(
+                &ctx.out,
+                "Added phone holiday",
+                &ctx.store
+                    .add_holiday(&id, &from, &to, note.as_deref(), now)?,
+            );
+        }
+        AgreementCommand::Holiday(HolidayCommand::Remove { id: holiday }) => {
+            let id = ctx.agreement()?;
+            ctx.store.remove_holiday(&id, &holiday, now)?;
+            ctx.out.done("Removed the phone holiday.");
+        }
+        AgreementCommand::Sign => {
+            let id = ctx.agreement()?;
+            let status = ctx.store.sign(&id, now)?;
+            ctx.out.print(&json!({ "status": status }), || {
+                format!(
+                    "Signed. The agreement is now {}.",
+                    status.as_str().replace('_', " ")
+                )
+            });
+        }
+        AgreementCommand::Export { out } => {
+            let id = ctx.agreement()?;
+            let bytes = ctx.store.export(&id)?;
+            std::fs::write(&out, &bytes)?;
+            ctx.out
+                .print(&json!({ "id": id, "bytes": bytes.len() }), || {
+                    format!("Exported agreement {id} ({} bytes).", bytes.len())
+                });
+        }
+        AgreementCommand::Import { file } => {
+            let bytes = std::fs::read(&file)?;
+            let outcome = ctx.store.import(&bytes)?;
+            ctx.out.print(
+                &json!({ "id": outcome.id, "created": outcome.created, "changed": outcome.changed }),
+                || match (outcome.created, outcome.changed) {
+                    (true, _) => format!("Imported new agreement {}.", outcome.id),
+                    (false, true) => format!("Merged changes into agreement {}.", outcome.id),
+                    (false, false) => format!("Agreement {} was already up to date.", outcome.id),
+                },
+            );
+        }
+    }
+    Ok(())
+}
+
+fn call(ctx: &mut Context, cmd: CallCommand) -> Result<u8, Failure> {
+    let now = ctx.now;
+    let id = ctx.agreement()?;
+    match cmd {
+        CallCommand::Start {
+            reason,
+            tried,
+            urge,
+            situation,
+        } => {
+            let start = CallStart::new(reason.parse()?, situation.as_deref(), &tried, urge)?;
+            created(
+                &ctx.out,
+                "Started call",
+                &ctx.store.start_call(&id, start, now)?,
+            );
+        }
+        CallCommand::End {
+            id: call,
+            suggested,
+            urge_after,
+            outcome,
+        } => {
+            let end = CallEnd::new(&suggested, urge_after, outcome.as_deref())?;
+            ctx.store.end_call(&id, &call, end, now)?;
+            ctx.out.done("Ended the call.");
+        }
+    }
+    Ok(0)
+}
+
+fn behavior(ctx: &mut Context, cmd: BehaviorCommand) -> Result<(), Failure> {
+    let now = ctx.now;
+    let id = ctx.agreement()?;
+    match cmd {
+        BehaviorCommand::Report { behavior, at } => {
+            let at = at.map(|t| parse_time("at", &t)).transpose()?.unwrap_or(now);
+            created(
+                &ctx.out,
+                "Recorded report",
+                &ctx.store
+                    .report_behavior(&id, behavior.as_deref(), at, now)?,
+            );
+        }
+        BehaviorCommand::Retract { id: report } => {
+            ctx.store.retract_report(&id, &report, now)?;
+            ctx.out.done("Retracted the report.");
+        }
+    }
+    Ok(())
+}
