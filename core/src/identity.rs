@@ -195,19 +195,21 @@ pub struct Assessment {
     pub signatures: Vec<SignatureCheck>,
 }
 
-/// Judges signatures. The key "first recorded" for a role is the key of the earliest
-/// verifying signature claiming that role, ordered by (signed_at, id) — an order both
-/// phones compute alike whatever order they merged changes in. A signature counts
-/// only if it verifies and carries that key: another device claiming the role, or a
-/// forged signature, never counts.
-pub fn assess(records: &[SignatureRecord], current_hash: &[u8]) -> Assessment {
+/// Judges signatures. Each role has one key: for the therapist, the key recorded in
+/// the document when they drafted it; for the client, the key of the earliest
+/// verifying client signature, ordered by (signed_at, id) — an order both phones
+/// compute alike whatever order they merged changes in. A signature counts only if it
+/// verifies and carries its role's key: another device claiming the role, or a forged
+/// or damaged signature, never counts (and cannot promote another key in its place).
+pub fn assess(records: &[SignatureRecord], current_hash: &[u8], therapist_key: &[u8]) -> Assessment {
     let mut ordered: Vec<&SignatureRecord> = records.iter().collect();
     ordered.sort_by(|a, b| (a.signed_at, &a.id).cmp(&(b.signed_at, &b.id)));
-    let first_key = |role: Role| {
-        ordered
+    let first_key = |role: Role| match role {
+        Role::Therapist => Some(therapist_key),
+        Role::Client => ordered
             .iter()
             .find(|r| r.role == role && r.verifies)
-            .map(|r| r.public_key.as_slice())
+            .map(|r| r.public_key.as_slice()),
     };
     let signatures: Vec<SignatureCheck> = ordered
         .iter()
@@ -294,22 +296,22 @@ mod tests {
         let therapist = DeviceIdentity::generate(Role::Therapist, "T").unwrap();
         let client = DeviceIdentity::generate(Role::Client, "C").unwrap();
         let (h1, h2) = ([1; 32], [2; 32]);
-        assert_eq!(assess(&[], &h1).status, AgreementStatus::Draft);
+        assert_eq!(assess(&[], &h1, &therapist.public_key()).status, AgreementStatus::Draft);
 
         let t = record(&therapist, &ag, h1, 1);
-        let one = assess(std::slice::from_ref(&t), &h1);
+        let one = assess(std::slice::from_ref(&t), &h1, &therapist.public_key());
         assert_eq!(
             (one.status, one.missing.clone()),
             (AgreementStatus::AwaitingSignatures, vec![Role::Client])
         );
 
         let c = record(&client, &ag, h1, 2);
-        let both = assess(&[t.clone(), c.clone()], &h1);
+        let both = assess(&[t.clone(), c.clone()], &h1, &therapist.public_key());
         assert_eq!(
             (both.status, both.missing.len()),
             (AgreementStatus::Active, 0)
         );
-        assert_eq!(assess(&[t, c], &h2).status, AgreementStatus::NeedsResigning);
+        assert_eq!(assess(&[t, c], &h2, &therapist.public_key()).status, AgreementStatus::NeedsResigning);
     }
 
     #[test]
@@ -322,7 +324,8 @@ mod tests {
         let later = record(&impostor, &ag, h, 2);
         let mut forged = record(&therapist, &ag, h, 3);
         forged.verifies = false;
-        let a = assess(&[later, forged, first], &h);
+        let key = therapist.public_key();
+        let a = assess(&[later.clone(), forged, first.clone()], &h, &key);
         let problems: Vec<_> = a.signatures.iter().map(|s| s.problem).collect();
         assert_eq!(
             problems,
@@ -333,6 +336,20 @@ mod tests {
             ]
         );
         assert_eq!(a.status, AgreementStatus::AwaitingSignatures);
+
+        // Damaging the real therapist's signature does not promote the impostor's key.
+        let mut damaged = first;
+        damaged.verifies = false;
+        let a = assess(&[later, damaged], &h, &key);
+        assert!(a.signatures.iter().all(|s| !s.valid));
+        assert_eq!(a.status, AgreementStatus::Draft);
+
+        // The first verifying client signature pins the client's key.
+        let client = DeviceIdentity::generate(Role::Client, "C").unwrap();
+        let other = DeviceIdentity::generate(Role::Client, "O").unwrap();
+        let sigs = [record(&other, &ag, h, 9), record(&client, &ag, h, 8)];
+        let valid: Vec<_> = assess(&sigs, &h, &key).signatures.iter().map(|s| s.valid).collect();
+        assert_eq!(valid, vec![true, false]);
     }
 
     #[test]

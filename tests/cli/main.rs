@@ -1,1 +1,6 @@
+//! End-to-end tests: the real `coachline` binary on real SQLite files.
 
+mod agreement;
+mod bad_input;
+mod convergence;
+mod phone;

@@ -79,7 +79,11 @@ pub enum AgreementCommand {
     /// The agreement's terms, collections and signature status
     Show,
     /// Edit one term (list terms take one item per line)
-    Set { key: String, value: String },
+    Set {
+        key: String,
+        #[arg(allow_hyphen_values = true)]
+        value: String,
+    },
     /// Crisis resources
     #[command(subcommand)]
     Resource(ResourceCommand),

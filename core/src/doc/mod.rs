@@ -8,6 +8,7 @@
 //! | `schema`     | integer [`SCHEMA`]: newer readers migrate, older ones refuse |
 //! | `id`         | the agreement id (32 hex characters)                         |
 //! | `created_at` | integer milliseconds UTC                                     |
+//! | `therapist_key` | the drafting therapist's Ed25519 public key (32 bytes): the only key a therapist signature may carry |
 //! | `terms`      | map of scalar terms, each as its text form ([`crate::model::TermKey`]) |
 //! | `edits`, `resources`, `behaviors`, `holidays`, `signatures`, `calls`, `reports`, `sessions` | maps keyed by random [`crate::model::EntryId`] |
 //!

@@ -20,6 +20,8 @@ use crate::time::Timestamp;
 pub struct Header {
     pub id: AgreementId,
     pub created_at: Timestamp,
+    /// The public key of the therapist who drafted the agreement.
+    pub therapist_key: Vec<u8>,
 }
 
 /// One entry of a collection, as read from the document.
@@ -159,9 +161,14 @@ pub fn read_header(doc: &impl ReadDoc) -> Result<Header> {
         return Err(root.err("schema"));
     }
     let id = AgreementId::parse(&root.str("id")?).map_err(|_| root.err("id"))?;
+    let therapist_key = root.bytes("therapist_key")?;
+    if therapist_key.len() != 32 {
+        return Err(root.err("therapist_key"));
+    }
     Ok(Header {
         id,
         created_at: root.time("created_at")?,
+        therapist_key,
     })
 }
 
@@ -221,6 +228,7 @@ pub fn read_entry(doc: &impl ReadDoc, collection: Collection, key: &str) -> Resu
                 id,
                 name: f.str("name")?,
                 contact: f.str("contact")?,
+                added_at: f.time("added_at")?,
             },
             removed: f.opt_int("removed_at")?.is_some(),
         },

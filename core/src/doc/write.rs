@@ -73,12 +73,14 @@ impl<'a> Writer<'a> {
         id: &AgreementId,
         terms: &Terms,
         resources: &[Resource],
+        therapist_key: &[u8],
         at: Timestamp,
     ) -> Result<()> {
         self.put(&ROOT, "kind", KIND)?;
         self.put(&ROOT, "schema", SCHEMA)?;
         self.put(&ROOT, "id", id.as_str())?;
         self.put(&ROOT, "created_at", at.millis())?;
+        self.put(&ROOT, "therapist_key", therapist_key.to_vec())?;
         let obj = self.map(&ROOT, "terms")?;
         for key in TermKey::ALL {
             self.put(&obj, key.doc_key(), terms.get(key))?;
@@ -109,7 +111,8 @@ impl<'a> Writer<'a> {
     pub fn put_resource(&mut self, resource: &Resource) -> Result<()> {
         let obj = self.new_entry(Collection::Resources, &resource.id)?;
         self.put(&obj, "name", resource.name.as_str())?;
-        self.put(&obj, "contact", resource.contact.as_str())
+        self.put(&obj, "contact", resource.contact.as_str())?;
+        self.put(&obj, "added_at", resource.added_at.millis())
     }
 
     pub fn put_behavior(&mut self, behavior: &Behavior) -> Result<()> {

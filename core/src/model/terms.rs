@@ -332,31 +332,32 @@ pub struct Resource {
     pub id: EntryId,
     pub name: String,
     pub contact: String,
+    /// Resources are shown in the order they were added, the seed's first.
+    pub added_at: Timestamp,
 }
 
 impl Resource {
-    pub fn new(name: &str, contact: &str) -> Result<Self> {
+    pub fn new(name: &str, contact: &str, added_at: Timestamp) -> Result<Self> {
         Ok(Self {
             id: EntryId::random(),
             name: line("resource name", name, 200)?,
             contact: line("resource contact", contact, 200)?,
+            added_at,
         })
     }
 
     /// The seed's resources, which every new agreement starts with, and which a
     /// client falls back to if concurrent removals on two phones ever left none.
     pub fn defaults() -> Vec<Resource> {
+        let seed = |id: &str, name: &str, contact: &str, added_at: i64| Resource {
+            id: EntryId::parse("id", id).expect("valid literal"),
+            name: name.into(),
+            contact: contact.into(),
+            added_at: Timestamp::from_millis(added_at),
+        };
         vec![
-            Resource {
-                id: EntryId::parse("id", "0000000000000988").expect("valid literal"),
-                name: "988 Suicide & Crisis Lifeline".into(),
-                contact: "call or text 988".into(),
-            },
-            Resource {
-                id: EntryId::parse("id", "0000000000000911").expect("valid literal"),
-                name: "Emergency services".into(),
-                contact: "911".into(),
-            },
+            seed("0000000000000988", "988 Suicide & Crisis Lifeline", "call or text 988", 0),
+            seed("0000000000000911", "Emergency services", "911", 1),
         ]
     }
 }

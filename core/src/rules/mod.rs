@@ -193,15 +193,15 @@ mod tests {
 
     /// A small agreement with a bit of everything, at times around a US change.
     fn arb_state() -> impl Strategy<Value = AgreementState> {
-        let call = (0i64..14 * 24 * 60, 0u8..6, 0u8..4, prop::bool::ANY);
-        let report = (
+        let calls = (0i64..14 * 24 * 60, 0u8..6, 0u8..4, prop::bool::ANY);
+        let reports = (
             0i64..14 * 24 * 60,
             prop::option::of(1u64..4),
             prop::bool::weighted(0.2),
         );
         (
-            prop::collection::vec(call, 0..12),
-            prop::collection::vec(report, 0..5),
+            prop::collection::vec(calls, 0..12),
+            prop::collection::vec(reports, 0..5),
             prop::collection::vec(0i64..14, 0..3),
             0u32..48,
         )

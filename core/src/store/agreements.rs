@@ -66,25 +66,21 @@ impl Store {
         let terms = Terms::seed(client_name, &me.name, zone)?;
         let id = AgreementId::random();
         let mut doc = AutoCommit::new().with_actor(self.actor()?);
-        doc::Writer::new(&mut doc).create(&id, &terms, &Resource::defaults(), now)?;
-        self.insert_new(&id, now, doc)?;
+        let therapist_key = me.public_key();
+        doc::Writer::new(&mut doc).create(&id, &terms, &Resource::defaults(), &therapist_key, now)?;
+        let header = doc::Header { id: id.clone(), created_at: now, therapist_key: therapist_key.to_vec() };
+        self.insert_new(&header, doc)?;
         Ok(id)
     }
 
     /// Stores a document new to this store: a snapshot and its full projection.
-    fn insert_new(
-        &mut self,
-        id: &AgreementId,
-        created_at: Timestamp,
-        mut doc: AutoCommit,
-    ) -> Result<()> {
+    fn insert_new(&mut self, header: &doc::Header, mut doc: AutoCommit) -> Result<()> {
         let snapshot = doc.save();
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute(
-            "INSERT INTO agreements (id, created_at, terms, heads) VALUES (?1, ?2, '{}', x'')",
-            params![id.as_str(), created_at.millis()],
+            "INSERT INTO agreements (id, created_at, therapist_key, terms, heads) \
+             VALUES (?1, ?2, ?3, '{}', x'')",
+            params![header.id.as_str(), header.created_at.millis(), header.therapist_key],
         )?;
         let ag = tx.last_insert_rowid();
         chunks::append(&tx, ag, &snapshot, true)?;
@@ -117,15 +113,15 @@ impl Store {
     /// The agreement with its terms, collections and signature status.
     pub fn agreement(&self, id: &AgreementId) -> Result<AgreementView> {
         let Agreement { ag, .. } = self.resolve(id)?;
-        let created_at: i64 = self
+        let (created_at, therapist_key): (i64, Vec<u8>) = self
             .conn
-            .prepare_cached("SELECT created_at FROM agreements WHERE ag = ?1")?
-            .query_row([ag], |r| r.get(0))?;
+            .prepare_cached("SELECT created_at, therapist_key FROM agreements WHERE ag = ?1")?
+            .query_row([ag], |r| Ok((r.get(0)?, r.get(1)?)))?;
         let terms = projection::terms(&self.conn, ag)?;
         let resources = projection::resources(&self.conn, ag)?;
         let all_behaviors = projection::behaviors(&self.conn, ag)?;
         let hash = terms_hash(id, &terms, &resources, &all_behaviors);
-        let assessment = identity::assess(&projection::signatures(&self.conn, ag)?, &hash);
+        let assessment = identity::assess(&projection::signatures(&self.conn, ag)?, &hash, &therapist_key);
         Ok(AgreementView {
             id: id.clone(),
             created_at: Timestamp::from_millis(created_at),
@@ -169,7 +165,7 @@ impl Store {
     ) -> Result<EntryId> {
         let agreement = self.resolve(id)?;
         self.me()?;
-        let resource = Resource::new(name, contact)?;
+        let resource = Resource::new(name, contact, now)?;
         self.change(&agreement, now, |w| w.put_resource(&resource))?;
         Ok(resource.id)
     }
@@ -308,9 +304,9 @@ impl Store {
         let mut incoming = AutoCommit::load(bytes)
             .map_err(|_| Error::NotAnAgreement("the file is not an Automerge document".into()))?;
         let snapshot = doc::read_agreement(&incoming)?;
-        let id = snapshot.header.id;
+        let id = snapshot.header.id.clone();
         let Some(ag) = projection::agreement_key(&self.conn, &id)? else {
-            self.insert_new(&id, snapshot.header.created_at, incoming)?;
+            self.insert_new(&snapshot.header, incoming)?;
             return Ok(ImportOutcome {
                 id,
                 created: true,

@@ -35,6 +35,7 @@ CREATE TABLE agreements (
     ag INTEGER PRIMARY KEY,
     id TEXT NOT NULL UNIQUE,
     created_at INTEGER NOT NULL,
+    therapist_key BLOB NOT NULL,
     terms TEXT NOT NULL,
     heads BLOB NOT NULL
 );
@@ -55,7 +56,7 @@ CREATE TABLE term_edits (
 ) WITHOUT ROWID;
 CREATE TABLE resources (
     ag INTEGER NOT NULL, id TEXT NOT NULL,
-    name TEXT NOT NULL, contact TEXT NOT NULL, removed INTEGER NOT NULL,
+    name TEXT NOT NULL, contact TEXT NOT NULL, added_at INTEGER NOT NULL, removed INTEGER NOT NULL,
     PRIMARY KEY (ag, id)
 ) WITHOUT ROWID;
 CREATE TABLE behaviors (

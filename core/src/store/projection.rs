@@ -88,8 +88,8 @@ fn upsert(tx: &Transaction<'_>, ag: i64, agreement: &AgreementId, entry: &Entry)
             resource: r,
             removed,
         } => tx
-            .prepare_cached("INSERT OR REPLACE INTO resources VALUES (?1, ?2, ?3, ?4, ?5)")?
-            .execute(params![ag, r.id.as_str(), r.name, r.contact, removed]),
+            .prepare_cached("INSERT OR REPLACE INTO resources VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?
+            .execute(params![ag, r.id.as_str(), r.name, r.contact, r.added_at.millis(), removed]),
         Entry::Behavior(b) => tx
             .prepare_cached("INSERT OR REPLACE INTO behaviors VALUES (?1, ?2, ?3, ?4, ?5)")?
             .execute(params![
@@ -275,16 +275,18 @@ pub fn terms(conn: &Connection, ag: i64) -> Result<Terms> {
 /// on two phones ever left none — the defaults, so a client is never shown nothing.
 pub fn resources(conn: &Connection, ag: i64) -> Result<Vec<Resource>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT id, name, contact FROM resources WHERE ag = ?1 AND removed = 0 ORDER BY id",
+        "SELECT id, name, contact, added_at FROM resources \
+         WHERE ag = ?1 AND removed = 0 ORDER BY added_at, id",
     )?;
-    let rows = stmt.query_map([ag], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    let rows = stmt.query_map([ag], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
     let mut out = Vec::new();
     for row in rows {
-        let (id, name, contact) = row?;
+        let (id, name, contact, added_at) = row?;
         out.push(Resource {
             id: entry_id(id)?,
             name,
             contact,
+            added_at: Timestamp::from_millis(added_at),
         });
     }
     if out.is_empty() {
