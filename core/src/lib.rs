@@ -19,6 +19,8 @@
 
 pub mod doc;
 pub mod error;
+#[cfg(feature = "fixtures")]
+pub mod fixtures;
 pub mod identity;
 
 pub mod model;

@@ -50,6 +50,17 @@ pub enum Command {
     /// Target behaviour reports
     #[command(subcommand)]
     Behavior(BehaviorCommand),
+    /// May the client call now? Lockout, availability, callbacks, resources
+    Status,
+    /// The therapist's preparation for the next session
+    Summary {
+        /// Start of the period (RFC 3339) [default: the last in-person session, else 7 days ago]
+        #[arg(long)]
+        since: Option<String>,
+    },
+    /// In-person sessions
+    #[command(subcommand)]
+    Session(SessionCommand),
     /// Calls and reports, newest first
     Log {
         /// How many entries
@@ -164,6 +175,18 @@ pub enum CallCommand {
         /// completed or missed
         #[arg(long)]
         outcome: Option<String>,
+    },
+    /// Return a callback request (therapist)
+    Return { id: String },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SessionCommand {
+    /// Record an in-person session (the summary starts from the last one)
+    Record {
+        /// When it took place (RFC 3339) [default: now]
+        #[arg(long)]
+        at: Option<String>,
     },
 }
 

@@ -114,62 +114,72 @@ pub fn run(dir: Option<PathBuf>, out: &Output) -> Result<u8, Failure> {
     );
 
     step("Tuesday evening: the client calls for coaching, then reports a behaviour");
-    let evening = 24 * 60 + 9 * 60;
+    let tuesday = 24 * 60 + 9 * 60; // Tuesday 18:00 in New York
     let start = CallStart::new(
         CallReason::Coaching,
         Some("argument at home"),
         &["TIPP".into(), "paced breathing".into()],
         Some(4),
     )?;
-    let call = client.start_call(&id, start, at(evening))?;
-    let end = CallEnd::new(
-        &["opposite action".into(), "self-soothe".into()],
-        Some(2),
-        None,
-    )?;
-    client.end_call(&id, call.as_str(), end, at(evening + 7))?;
-    println!("   call {call}: 7 minutes, urge 4 → 2");
-    let report =
-        client.report_behavior(&id, Some("self-harm"), at(evening + 120), at(evening + 130))?;
-    println!("   behaviour report {report} recorded");
+    let call = client.start_call(&id, start, at(tuesday))?;
+    let end = CallEnd::new(&["opposite action".into(), "self-soothe".into()], Some(2), None)?;
+    client.end_call(&id, call.id().as_str(), end, at(tuesday + 7))?;
+    println!("   call {}: 7 minutes, urge 4 → 2", call.id());
+    let report = client.report_behavior(&id, Some("self-harm"), at(tuesday + 120), at(tuesday + 130))?;
+    println!("   behaviour report {report} recorded for Tuesday 20:00");
 
     step("The phones meet again and exchange changes");
-    carry(
-        &mut client,
-        &mut therapist,
-        &id,
-        &dir,
-        "client-changes.automerge",
-    )?;
-    carry(
-        &mut therapist,
-        &mut client,
-        &id,
-        &dir,
-        "therapist-changes.automerge",
-    )?;
+    carry(&mut client, &mut therapist, &id, &dir, "client-changes.automerge")?;
+    carry(&mut therapist, &mut client, &id, &dir, "therapist-changes.automerge")?;
+
+    step("Wednesday 10:00: the client opens the app");
+    let wednesday = tuesday + 16 * 60;
+    let decision = client.status(&id, at(wednesday))?;
+    println!("   permission: {:?}", decision.permission);
+    println!("   {}", decision.message);
+
+    step("The client tries to call anyway: the 24-hour rule declines it");
+    let attempt = client.start_call(&id, CallStart::new(CallReason::Coaching, None, &[], Some(5))?, at(wednesday + 5))?;
+    println!("   {}", render::attempt_text(&attempt).replace('\n', "\n   "));
+
+    step("Thursday 22:30: the lockout is over, but it is outside the therapist's hours");
+    let thursday = wednesday + 24 * 60 + 12 * 60 + 30;
+    let attempt = client.start_call(&id, CallStart::new(CallReason::Clarification, None, &[], Some(1))?, at(thursday))?;
+    println!("   {}", render::attempt_text(&attempt).replace('\n', "\n   "));
+    client.end_call(&id, attempt.id().as_str(), CallEnd::new(&[], None, Some("missed"))?, at(thursday + 1))?;
+    carry(&mut client, &mut therapist, &id, &dir, "callback-request.automerge")?;
+
+    step("Friday 09:15: the therapist returns the call");
+    let friday = thursday + 10 * 60 + 45;
+    let returned = therapist.return_call(&id, attempt.id().as_str(), at(friday))?;
+    let end = CallEnd::new(&["check the facts".into()], None, None)?;
+    therapist.end_call(&id, returned.as_str(), end, at(friday + 6))?;
+    println!("   return call {returned}: 6 minutes");
+    carry(&mut therapist, &mut client, &id, &dir, "return-call.automerge")?;
 
     step("The therapist's log");
     let log = therapist.log(&id, 50)?;
-    println!("{}", render::log_text(&log));
+    println!("{}", render::log_text(&log, at(friday + 10)));
+
+    step("The therapist prepares Monday's session: the summary of the week");
+    let summary = therapist.summary(&id, None, at(friday + 10))?;
+    println!("{}", render::summary_text(&summary));
 
     step("Both phones end in the same state");
     let same_heads = therapist.heads(&id)? == client.heads(&id)?;
     let same_rows = therapist.projection_dump(&id)? == client.projection_dump(&id)?;
-    println!("   same document heads: {same_heads}; same agreement, log and rows: {same_rows}");
+    let same_decision = therapist.status(&id, at(friday + 10))? == client.status(&id, at(friday + 10))?;
+    println!(
+        "   same document heads: {same_heads}; same agreement, log and rows: {same_rows}; same decision: {same_decision}"
+    );
     println!("   stores: {}", dir.display());
+    let converged = same_heads && same_rows && same_decision;
     if out.json {
-        out.print(
-            &json!({ "agreement": id, "converged": same_heads && same_rows }),
-            String::new,
-        );
+        out.print(&json!({ "agreement": id, "converged": converged }), String::new);
     }
-    if same_heads && same_rows {
+    if converged {
         Ok(0)
     } else {
-        Err(Failure {
-            code: 1,
-            message: "the two phones did not converge".into(),
-        })
+        Err(Failure { code: 1, message: "the two phones did not converge".into() })
     }
 }

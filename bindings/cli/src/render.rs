@@ -1,8 +1,10 @@
 //! Text and JSON output. Times are RFC 3339 in both.
 
-use coachline_core::identity::fingerprint;
-use coachline_core::model::{Call, TermKey};
-use coachline_core::store::{AgreementListItem, AgreementView, LogEntry};
+use coachline_core::identity::{fingerprint, AgreementStatus};
+use coachline_core::model::{Call, CallOutcome, Resource, TermKey};
+use coachline_core::rules::{self, CallFlags, Decision, Summary};
+use coachline_core::store::{AgreementListItem, AgreementView, CallAttempt, LogEntry};
+use coachline_core::Timestamp;
 use serde_json::{json, Value};
 
 /// Where results go: JSON on stdout with `--json`, readable text otherwise.
@@ -208,7 +210,7 @@ pub fn agreement_text(view: &AgreementView) -> String {
     s.trim_end().to_owned()
 }
 
-fn call_json(c: &Call) -> Value {
+fn call_json(c: &Call, flags: &CallFlags, now: Timestamp) -> Value {
     json!({
         "kind": "call",
         "id": c.id,
@@ -222,20 +224,26 @@ fn call_json(c: &Call) -> Value {
         "suggested": c.suggested,
         "urge_after": c.urge_after,
         "outcome": c.outcome,
-        "returns": c.returns,
+        "declined_reason": (c.outcome == Some(CallOutcome::Declined)).then_some("lockout"),
         "shown_resources": c.shown_resources,
+        "returns": c.returns,
+        "long": flags.long,
+        "during_lockout": flags.during_lockout,
+        "callback": flags.callback.as_ref().map(|r| json!({
+            "due_at": r.due_at,
+            "returned_at": r.returned_by(now),
+            "met_in_time": r.met_in_time,
+            "overdue": r.is_overdue(now),
+        })),
     })
 }
 
-pub fn log_json(entries: &[LogEntry]) -> Value {
+pub fn log_json(entries: &[LogEntry], now: Timestamp) -> Value {
     json!(entries
         .iter()
         .map(|e| match e {
-            LogEntry::Call(c) => call_json(c),
-            LogEntry::Report {
-                report: r,
-                behavior,
-            } => json!({
+            LogEntry::Call { call, flags } => call_json(call, flags, now),
+            LogEntry::Report { report: r, behavior } => json!({
                 "kind": "behavior",
                 "id": r.id,
                 "behavior_id": r.behavior,
@@ -250,47 +258,174 @@ pub fn log_json(entries: &[LogEntry]) -> Value {
         .collect::<Vec<_>>())
 }
 
-pub fn log_text(entries: &[LogEntry]) -> String {
+fn call_line(c: &Call, flags: &CallFlags, now: Timestamp) -> String {
+    let outcome = match c.outcome {
+        Some(CallOutcome::Declined) => "declined (24-hour rule)".to_owned(),
+        Some(o) => o.as_str().to_owned(),
+        None => "in progress".to_owned(),
+    };
+    let urges = match (c.urge_before, c.urge_after) {
+        (Some(b), Some(a)) => format!(", urge {} → {}", b.value(), a.value()),
+        (Some(b), None) => format!(", urge {}", b.value()),
+        _ => String::new(),
+    };
+    let mut marks = Vec::new();
+    if let Some(request) = &c.returns {
+        marks.push(format!("returns {request}"));
+    }
+    if flags.long {
+        marks.push("long".to_owned());
+    }
+    if flags.during_lockout && c.outcome != Some(CallOutcome::Declined) {
+        marks.push("during lockout".to_owned());
+    }
+    if let Some(r) = &flags.callback {
+        marks.push(match (r.returned_by(now), r.is_overdue(now)) {
+            (Some(at), _) => format!("called back {at}"),
+            (None, true) => format!("callback OVERDUE since {}", r.due_at),
+            (None, false) => format!("callback due {}", r.due_at),
+        });
+    }
+    let marks = if marks.is_empty() { String::new() } else { format!("  [{}]", marks.join("; ")) };
+    format!(
+        "{}  call {}  {} by {}, {outcome}{urges}{marks}",
+        c.started_at,
+        c.id,
+        c.reason.as_str(),
+        c.started_by
+    )
+}
+
+pub fn log_text(entries: &[LogEntry], now: Timestamp) -> String {
     if entries.is_empty() {
         return "The log is empty.".into();
     }
     entries
         .iter()
         .map(|e| match e {
-            LogEntry::Call(c) => {
-                let outcome = c.outcome.map(|o| o.as_str()).unwrap_or("in progress");
-                let urges = match (c.urge_before, c.urge_after) {
-                    (Some(b), Some(a)) => format!(", urge {} → {}", b.value(), a.value()),
-                    (Some(b), None) => format!(", urge {}", b.value()),
-                    _ => String::new(),
-                };
-                format!(
-                    "{}  call {}  {} by {}, {outcome}{urges}",
-                    c.started_at,
-                    c.id,
-                    c.reason.as_str(),
-                    c.started_by
-                )
-            }
-            LogEntry::Report {
-                report: r,
-                behavior,
-            } => {
-                let what = behavior
-                    .as_ref()
-                    .map(|b| b.label.as_str())
-                    .unwrap_or("target behaviour");
-                let retracted = if r.retracted_at.is_some() {
-                    " (retracted)"
-                } else {
-                    ""
-                };
-                format!(
-                    "{}  report {}  {what}, reported by {}{retracted}",
-                    r.occurred_at, r.id, r.reported_by
-                )
+            LogEntry::Call { call, flags } => call_line(call, flags, now),
+            LogEntry::Report { report: r, behavior } => {
+                let what = behavior.as_ref().map(|b| b.label.as_str()).unwrap_or("target behaviour");
+                let retracted = if r.retracted_at.is_some() { " (retracted)" } else { "" };
+                format!("{}  report {}  {what}, reported by {}{retracted}", r.occurred_at, r.id, r.reported_by)
             }
         })
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+pub fn status_json(decision: &Decision, status: AgreementStatus) -> Value {
+    let mut value = json!(decision);
+    value["agreement_status"] = json!(status);
+    value
+}
+
+fn resources_text(resources: &[Resource]) -> String {
+    resources.iter().map(|r| format!("  • {} — {}", r.name, r.contact)).collect::<Vec<_>>().join("\n")
+}
+
+fn plan_text(decision: &Decision) -> String {
+    let mut s = format!("\nCrisis resources:\n{}", resources_text(&decision.resources));
+    if let Some(plan) = &decision.backup_plan {
+        s.push_str(&format!("\nBackup plan: {plan}"));
+    }
+    s
+}
+
+pub fn status_text(decision: &Decision, status: AgreementStatus) -> String {
+    let mut s = decision.message.clone();
+    match (decision.available, decision.available_until, decision.next_available) {
+        (true, Some(until), _) => s.push_str(&format!("\nTherapist available until {until}.")),
+        (false, _, Some(next)) => s.push_str(&format!("\nTherapist next available {next}.")),
+        _ => {}
+    }
+    for p in &decision.pending_callbacks {
+        let state = if p.overdue { "OVERDUE" } else { "pending" };
+        s.push_str(&format!("\nCallback for call {} {state}, due {}.", p.call_id, p.due_at));
+    }
+    s.push_str(&plan_text(decision));
+    s.push_str(&format!("\nAgreement: {}", status.as_str().replace('_', " ")));
+    s
+}
+
+pub fn attempt_json(attempt: &CallAttempt) -> Value {
+    match attempt {
+        CallAttempt::Started { id, callback_due } => json!({
+            "id": id,
+            "declined": false,
+            "callback_request": callback_due.is_some(),
+            "callback_due": callback_due,
+        }),
+        CallAttempt::Declined { id, decision } => json!({
+            "id": id,
+            "declined": true,
+            "reason": "lockout",
+            "locked_until": decision.locked_until,
+            "message": decision.message,
+            "resources": decision.resources,
+            "backup_plan": decision.backup_plan,
+        }),
+    }
+}
+
+pub fn attempt_text(attempt: &CallAttempt) -> String {
+    match attempt {
+        CallAttempt::Started { id, callback_due: None } => format!("Started call {id}"),
+        CallAttempt::Started { id, callback_due: Some(due) } => format!(
+            "Started call {id}\nYour therapist is outside their phone hours: this is a request for a \
+             call back. Expect the return call by {due}."
+        ),
+        CallAttempt::Declined { id, decision } => {
+            format!("Call {id} not placed. {}{}", decision.message, plan_text(decision))
+        }
+    }
+}
+
+pub fn summary_text(s: &Summary) -> String {
+    let mut out = vec![format!("Summary {} to {}", s.since, s.until)];
+    let by_reason: Vec<String> = s.calls_by_reason.iter().map(|(r, n)| format!("{} {n}", r.as_str())).collect();
+    out.push(format!("Calls by reason: {}", by_reason.join(", ")));
+    let d = &s.durations;
+    if let (Some(median), Some(share)) = (d.median_minutes, d.within_band_share) {
+        out.push(format!(
+            "Completed calls: median {median:.1} minutes, {:.0}% within the agreed length, {} long",
+            share * 100.0,
+            d.long_calls.len()
+        ));
+    }
+    out.push(format!("Declined attempts (24-hour rule): {}", s.declined_attempts.len()));
+    for a in &s.declined_attempts {
+        out.push(format!("  {} call {}", a.at, a.call_id));
+    }
+    out.push(format!("Lockouts: {}", s.lockouts.len()));
+    for w in &s.lockouts {
+        out.push(format!("  {} to {} (report {})", w.from, w.until, w.report_id));
+    }
+    if !s.during_lockout_calls.is_empty() {
+        let ids: Vec<String> = s.during_lockout_calls.iter().map(|i| i.to_string()).collect();
+        out.push(format!("Calls made during a lockout (reported later): {}", ids.join(", ")));
+    }
+    out.push(format!("Callback requests: {}", s.callback_requests.len()));
+    for r in &s.callback_requests {
+        let fate = match (r.returned_at, r.met_in_time, r.overdue) {
+            (Some(at), true, _) => format!("returned {at}, in time"),
+            (Some(at), false, _) => format!("returned {at}, late"),
+            (None, _, true) => "OVERDUE".to_owned(),
+            (None, _, false) => "pending".to_owned(),
+        };
+        out.push(format!("  call {} at {}: due {}, {fate}", r.call_id, r.requested_at, r.due_at));
+    }
+    let skills = |list: &[rules::summary::SkillCount]| {
+        list.iter().map(|k| format!("{} ×{}", k.skill, k.count)).collect::<Vec<_>>().join(", ")
+    };
+    out.push(format!("Skills tried: {}", skills(&s.skills_tried)));
+    out.push(format!("Skills suggested: {}", skills(&s.skills_suggested)));
+    if !s.urges.is_empty() {
+        out.push("Urges (before → after):".to_owned());
+        for u in &s.urges {
+            let show = |v: Option<u8>| v.map(|n| n.to_string()).unwrap_or_else(|| "–".into());
+            out.push(format!("  {} call {}: {} → {}", u.started_at, u.call_id, show(u.before), show(u.after)));
+        }
+    }
+    out.join("\n")
 }

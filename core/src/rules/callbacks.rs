@@ -2,12 +2,17 @@
 //! says how soon to expect a call back, and what to do if it does not come in time
 //! (the backup plan).
 //!
-//! A client's call is a *callback request* if it was not declined by the 24-hour
-//! rule and either nobody answered (outcome missed) or it was made outside the
-//! therapist's hours. It is due `return_call_minutes` of the therapist's hours after
-//! it was made, so a request at 23:00 is due the next morning, once those minutes of
-//! hours have passed. A call the therapist makes with `returns` naming the request
-//! answers it, on time if it starts by the due time.
+//! A client's call is a *callback request* if nobody answered it (outcome missed),
+//! or if it was made outside the therapist's hours and not answered then (not ended
+//! as completed). Declined calls are not requests: the 24-hour rule sends the client
+//! to other resources. A request is due `return_call_minutes` of the therapist's
+//! hours after it was made, so a request at 23:00 is due the next morning, once
+//! those minutes of hours have passed.
+//!
+//! A request is answered by a call the therapist makes with `returns` naming it, or
+//! by any later call that was completed, by either party: once they have talked, a
+//! call back is moot. This keeps requests from staying pending forever when the
+//! therapist rang back without linking the call, and keeps the pending list short.
 //!
 //! Everything that depends on `now` counts a return call only once it has started:
 //! asked about a past instant, the rules answer as they would have then.
@@ -24,9 +29,9 @@ pub struct CallbackRequest {
     pub call_id: EntryId,
     pub requested_at: Timestamp,
     pub due_at: Timestamp,
-    /// When the first return call started.
+    /// When the first call that answered it started (see the module documentation).
     pub returned_at: Option<Timestamp>,
-    /// Whether the first return call started by the due time.
+    /// Whether that call started by the due time.
     pub met_in_time: bool,
 }
 
@@ -76,12 +81,25 @@ impl Callbacks {
             }
         }
 
+        let mut completed: Vec<Timestamp> = calls
+            .iter()
+            .filter(|c| c.outcome == Some(CallOutcome::Completed))
+            .map(|c| c.started_at)
+            .collect();
+        completed.sort();
+        let next_completed = |after: Timestamp| {
+            completed.get(completed.partition_point(|t| *t <= after)).copied()
+        };
+
         let mut requests: Vec<CallbackRequest> = calls
             .iter()
             .filter(|c| is_request(c, hours))
             .map(|c| {
                 let due_at = hours.add_available_minutes(c.started_at, return_call_minutes);
-                let returned_at = first_return.get(&c.id).copied();
+                let returned_at = [first_return.get(&c.id).copied(), next_completed(c.started_at)]
+                    .into_iter()
+                    .flatten()
+                    .min();
                 CallbackRequest {
                     call_id: c.id.clone(),
                     requested_at: c.started_at,
@@ -149,20 +167,22 @@ impl Callbacks {
     }
 }
 
-/// Whether a call asks for a call back. A call that was answered out of hours
-/// still counts: the therapist's hours are what the client may expect, and a
-/// request outside them is owed a return call within the agreed time.
+/// Whether a call asks for a call back: a client's call nobody answered, or one
+/// made out of hours that has not been answered (it is still open, or was missed).
 fn is_request(call: &Call, hours: &Availability) -> bool {
     call.started_by == Role::Client
-        && call.outcome != Some(CallOutcome::Declined)
-        && (call.outcome == Some(CallOutcome::Missed) || !hours.is_available(call.started_at))
+        && match call.outcome {
+            Some(CallOutcome::Missed) => true,
+            None => !hours.is_available(call.started_at),
+            Some(CallOutcome::Completed | CallOutcome::Declined) => false,
+        }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::model::Holiday;
-    use crate::rules::fixtures::{at, call, id, returned};
+    use crate::rules::fixtures::{at, call, completed, id, returned};
 
     fn hours() -> Availability {
         // Monday 2 March 2026 is a weekday, in EST.
@@ -200,6 +220,23 @@ mod tests {
         ]);
         let ids: Vec<&EntryId> = c.requests().iter().map(|r| &r.call_id).collect();
         assert_eq!(ids, [&id(5), &id(2)]);
+    }
+
+    #[test]
+    fn an_out_of_hours_call_the_therapist_answered_is_not_a_request() {
+        let answered = completed(1, at("2026-03-03T04:00:00Z"), 6 * 60_000);
+        assert!(callbacks(&[answered]).requests().is_empty());
+    }
+
+    #[test]
+    fn a_later_completed_call_answers_a_request() {
+        let request = missed(1, "2026-03-02T15:00:00Z");
+        let later = completed(2, at("2026-03-02T15:30:00Z"), 5 * 60_000);
+        let c = callbacks(&[request, later]);
+        let r = c.get(&id(1)).unwrap();
+        assert_eq!((r.returned_at, r.met_in_time), (Some(at("2026-03-02T15:30:00Z")), true));
+        assert!(c.pending_at(at("2026-03-02T15:29:00Z")).len() == 1);
+        assert!(c.pending_at(at("2026-03-02T15:30:00Z")).is_empty());
     }
 
     #[test]

@@ -105,7 +105,7 @@ impl Rules {
             return if overdue {
                 format!(
                     "Your therapist is not taking calls {when} and a call back is overdue; \
-                     please {plan}use your crisis resources below."
+                     please follow your backup plan and use your crisis resources below."
                 )
             } else {
                 format!(
@@ -224,6 +224,12 @@ mod tests {
             late.message
         );
         assert!(late.backup_plan.is_some());
+        let night = rules.decide(at("2026-03-03T04:00:00Z"));
+        assert_eq!(
+            night.message,
+            "Your therapist is not taking calls until 09:00 EST on Tuesday 3 March and a call back \
+             is overdue; please follow your backup plan and use your crisis resources below."
+        );
     }
 
     #[test]

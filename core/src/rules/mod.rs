@@ -15,7 +15,7 @@
 //! - [`availability`]: the therapist's weekly hours and holidays, in their time zone;
 //! - [`callbacks`]: callback requests and return calls;
 //! - [`decision`]: what the client sees now;
-//! - [`summary`]: what happened since the last session.
+//! - [`mod@summary`]: what happened since the last session.
 //!
 //! The rules hold whatever the signatures say: an agreement awaiting re-signing still
 //! protects the client.

@@ -60,5 +60,6 @@ pub fn compact(conn: &mut Connection, ag: i64, doc: &mut AutoCommit) -> Result<(
         params![ag, seq],
     )?;
     tx.commit()?;
+    conn.execute_batch("PRAGMA incremental_vacuum")?;
     Ok(())
 }

@@ -2,7 +2,8 @@
 
 use super::{projection, Store};
 use crate::error::{Error, Result};
-use crate::model::{AgreementId, Behavior, Call, CallEnd, CallStart, EntryId, Report, Session};
+use crate::model::{AgreementId, Behavior, Call, CallEnd, EntryId, Report, Session};
+use crate::rules::CallFlags;
 use crate::time::Timestamp;
 
 /// How far ahead of `now` a behaviour may be reported as having occurred: clocks on
@@ -12,7 +13,11 @@ pub const FUTURE_TOLERANCE_MINUTES: i64 = 5;
 /// One line of the log, newest first.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum LogEntry {
-    Call(Call),
+    Call {
+        call: Call,
+        /// Long, during a lockout, callback request (see [`CallFlags`]).
+        flags: CallFlags,
+    },
     Report {
         report: Report,
         /// The behaviour the report names, if any (removed behaviours included).
@@ -24,34 +29,20 @@ impl LogEntry {
     /// When it happened: a call's start, a behaviour's occurrence.
     pub fn at(&self) -> Timestamp {
         match self {
-            LogEntry::Call(c) => c.started_at,
+            LogEntry::Call { call, .. } => call.started_at,
             LogEntry::Report { report, .. } => report.occurred_at,
         }
     }
 
     pub fn id(&self) -> &EntryId {
         match self {
-            LogEntry::Call(c) => &c.id,
+            LogEntry::Call { call, .. } => &call.id,
             LogEntry::Report { report, .. } => &report.id,
         }
     }
 }
 
 impl Store {
-    /// Records the start of a call by this device's party, with the pre-call worksheet.
-    pub fn start_call(
-        &mut self,
-        id: &AgreementId,
-        start: CallStart,
-        now: Timestamp,
-    ) -> Result<EntryId> {
-        let agreement = self.resolve(id)?;
-        let role = self.me()?.role;
-        let call = start.into_call(role, now);
-        self.change(&agreement, now, |w| w.put_call(&call))?;
-        Ok(call.id)
-    }
-
     /// Records the end of a call.
     pub fn end_call(
         &mut self,
@@ -163,24 +154,24 @@ impl Store {
     }
 
     /// The newest `limit` calls and reports together, newest first.
-    pub fn log(&self, id: &AgreementId, limit: usize) -> Result<Vec<LogEntry>> {
+    pub fn log(&mut self, id: &AgreementId, limit: usize) -> Result<Vec<LogEntry>> {
         let agreement = self.resolve(id)?;
         let behaviors = projection::behaviors(&self.conn, agreement.ag)?;
-        let mut entries: Vec<LogEntry> = projection::latest_calls(&self.conn, agreement.ag, limit)?
+        let calls = projection::latest_calls(&self.conn, agreement.ag, limit)?;
+        let reports = projection::latest_reports(&self.conn, agreement.ag, limit)?;
+        let since = calls.iter().map(|c| c.started_at).min().unwrap_or(Timestamp::from_millis(i64::MAX));
+        let rules = self.rules_from(agreement.ag, since)?;
+        let mut entries: Vec<LogEntry> = calls
             .into_iter()
-            .map(LogEntry::Call)
+            .map(|call| LogEntry::Call { flags: rules.call_flags(&call), call })
             .collect();
-        entries.extend(
-            projection::latest_reports(&self.conn, agreement.ag, limit)?
-                .into_iter()
-                .map(|report| {
-                    let behavior = report
-                        .behavior
-                        .as_ref()
-                        .and_then(|b| behaviors.iter().find(|known| &known.id == b).cloned());
-                    LogEntry::Report { report, behavior }
-                }),
-        );
+        entries.extend(reports.into_iter().map(|report| {
+            let behavior = report
+                .behavior
+                .as_ref()
+                .and_then(|b| behaviors.iter().find(|known| &known.id == b).cloned());
+            LogEntry::Report { report, behavior }
+        }));
         entries.sort_by(|a, b| (b.at(), b.id()).cmp(&(a.at(), a.id())));
         entries.truncate(limit);
         Ok(entries)

@@ -184,6 +184,9 @@ fn migrate(conn: &Connection) -> Result<()> {
         check_ownership(conn)?;
         let version: i32 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
         if version < 1 {
+            // Before the first table: lets compaction hand deleted chunks' pages back
+            // to the file system (`incremental_vacuum`) instead of keeping them.
+            conn.pragma_update(None, "auto_vacuum", "INCREMENTAL")?;
             conn.execute_batch(SCHEMA_V1)?;
             conn.pragma_update(None, "application_id", APPLICATION_ID)?;
         }

@@ -9,6 +9,7 @@
 
 mod agreements;
 mod chunks;
+mod coaching;
 mod journal;
 mod migrations;
 mod projection;
@@ -28,6 +29,7 @@ use crate::model::{AgreementId, Role};
 use crate::time::Timestamp;
 
 pub use agreements::{AgreementListItem, AgreementView, ImportOutcome};
+pub use coaching::CallAttempt;
 pub use journal::LogEntry;
 pub use migrations::{APPLICATION_ID, SCHEMA_VERSION};
 
@@ -57,6 +59,8 @@ pub struct Store {
     identity: Option<DeviceIdentity>,
     /// Documents loaded for writing or sync, by local agreement key.
     docs: HashMap<i64, AutoCommit>,
+    /// The coaching rules of each agreement, dropped whenever it changes.
+    coaching: HashMap<i64, coaching::Coaching>,
 }
 
 /// A resolved agreement: its id and its local key.
@@ -91,6 +95,7 @@ impl Store {
             conn,
             identity,
             docs: HashMap::new(),
+            coaching: HashMap::new(),
         })
     }
 
@@ -205,6 +210,7 @@ impl Store {
     /// Persists everything the document gained since `before`, with its projection.
     fn persist(&mut self, agreement: &Agreement, before: &[ChangeHash]) -> Result<()> {
         let result = self.persist_inner(agreement, before);
+        self.coaching.remove(&agreement.ag);
         if result.is_err() {
             // Forget the in-memory change: the next use reloads what is on disk.
             self.docs.remove(&agreement.ag);

@@ -1,0 +1,173 @@
+//! Store figures on generated histories (release build):
+//!
+//! `cargo bench -p coachline-core --features fixtures --bench store`
+//!
+//! Prints medians over repeated runs for: opening the store and reading the agreement
+//! with its signature status and the latest 50 log entries; recording one call
+//! durably with the document loaded; loading the Automerge document; the status
+//! decision and the summary over a year; and the file size against a plain SQLite
+//! table of the same records.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use coachline_core::fixtures::{client_store, HistorySize};
+use coachline_core::model::{CallReason, CallStart};
+use coachline_core::store::{LogEntry, Store};
+use coachline_core::Timestamp;
+
+fn median(mut samples: Vec<Duration>) -> Duration {
+    samples.sort();
+    samples[samples.len() / 2]
+}
+
+fn measure(runs: usize, mut f: impl FnMut()) -> Duration {
+    for _ in 0..runs.min(10) {
+        f();
+    }
+    median(
+        (0..runs)
+            .map(|_| {
+                let t = Instant::now();
+                f();
+                t.elapsed()
+            })
+            .collect(),
+    )
+}
+
+fn micros(d: Duration) -> String {
+    format!("{:.1} µs", d.as_secs_f64() * 1e6)
+}
+
+fn millis(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1e3)
+}
+
+struct Figures {
+    open_read: Duration,
+    record_call: Duration,
+    load_doc: Duration,
+    load_plain: Duration,
+    size_ratio: f64,
+    doc_bytes: usize,
+}
+
+/// A plain SQLite file with the same records as rows: the size baseline.
+fn plain_table_size(dir: &Path, log: &[LogEntry]) -> u64 {
+    let path = dir.join("plain.db");
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(
+        "CREATE TABLE calls (id TEXT PRIMARY KEY, reason TEXT, started_by TEXT, started_at INTEGER,
+            ended_at INTEGER, situation TEXT, tried TEXT, urge_before INTEGER, suggested TEXT,
+            urge_after INTEGER, outcome TEXT);
+         CREATE TABLE reports (id TEXT PRIMARY KEY, behavior TEXT, occurred_at INTEGER,
+            reported_at INTEGER, reported_by TEXT, retracted_at INTEGER);
+         BEGIN;",
+    )
+    .unwrap();
+    for entry in log {
+        match entry {
+            LogEntry::Call { call: c, .. } => conn
+                .execute(
+                    "INSERT INTO calls VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                    rusqlite::params![
+                        c.id.as_str(),
+                        c.reason.as_str(),
+                        c.started_by.as_str(),
+                        c.started_at.millis(),
+                        c.ended_at.map(|t| t.millis()),
+                        c.situation,
+                        c.tried.join("\n"),
+                        c.urge_before.map(|u| u.value()),
+                        c.suggested.join("\n"),
+                        c.urge_after.map(|u| u.value()),
+                        c.outcome.map(|o| o.as_str()),
+                    ],
+                )
+                .unwrap(),
+            LogEntry::Report { report: r, .. } => conn
+                .execute(
+                    "INSERT INTO reports VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    rusqlite::params![
+                        r.id.as_str(),
+                        r.behavior.as_ref().map(|b| b.as_str().to_owned()),
+                        r.occurred_at.millis(),
+                        r.reported_at.millis(),
+                        r.reported_by.as_str(),
+                        r.retracted_at.map(|t| t.millis()),
+                    ],
+                )
+                .unwrap(),
+        };
+    }
+    conn.execute_batch("COMMIT; VACUUM;").unwrap();
+    drop(conn);
+    std::fs::metadata(&path).unwrap().len()
+}
+
+fn figures(years: usize) -> Figures {
+    let dir = tempfile::tempdir().unwrap();
+    let end = Timestamp::parse_rfc3339("end", "2026-11-01T12:00:00Z").unwrap();
+    let t = Instant::now();
+    let (mut store, id) = client_store(dir.path(), &HistorySize::years(years), end).unwrap();
+    eprintln!("  generated {years}-year history in {:.1} s", t.elapsed().as_secs_f64());
+    let path = dir.path().join("client.db");
+    let log = store.log(&id, usize::MAX >> 1).unwrap();
+    let exported = store.export(&id).unwrap();
+    drop(store);
+
+    let open_read = measure(200, || {
+        let store = Store::open(&path).unwrap();
+        let id = store.select_agreement(None).unwrap();
+        let view = store.agreement(&id).unwrap();
+        let log = store.log(&id, 50).unwrap();
+        assert_eq!(log.len(), 50);
+        std::hint::black_box((view.assessment.status, log));
+    });
+
+    let load_doc = measure(10, || {
+        let mut store = Store::open(&path).unwrap();
+        store.preload(&id).unwrap();
+    }) - measure(10, || drop(Store::open(&path).unwrap()));
+    let load_plain = measure(10, || {
+        std::hint::black_box(automerge::AutoCommit::load(&exported).unwrap());
+    });
+
+    let mut store = Store::open(&path).unwrap();
+    store.preload(&id).unwrap();
+    let mut minute = 0;
+    let record_call = measure(200, || {
+        minute += 1;
+        let start = CallStart::new(CallReason::Coaching, Some("bench"), &["TIPP".into()], Some(3)).unwrap();
+        store.start_call(&id, start, end.plus_minutes(minute)).unwrap();
+    });
+    drop(store);
+    checkpoint(&path);
+    let size_ratio = std::fs::metadata(&path).unwrap().len() as f64 / plain_table_size(dir.path(), &log) as f64;
+    Figures { open_read, record_call, load_doc, load_plain, size_ratio, doc_bytes: exported.len() }
+}
+
+/// Moves the WAL into the main file, so its size is the store's size.
+fn checkpoint(path: &Path) {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    conn.pragma_update(None, "wal_checkpoint", "TRUNCATE").unwrap();
+}
+
+fn main() {
+    let one = figures(1);
+    let five = figures(5);
+    println!("\nStore figures (medians; release build)");
+    println!("{:<58} {:>12} {:>12}", "", "1-year", "5-year");
+    let row = |name: &str, a: String, b: String| println!("{name:<58} {a:>12} {b:>12}");
+    row("open store + agreement with status + latest 50 log entries", micros(one.open_read), micros(five.open_read));
+    row("record one call durably (document loaded)", micros(one.record_call), micros(five.record_call));
+    row("load the Automerge document from the store", millis(one.load_doc), millis(five.load_doc));
+    row("  for comparison: AutoCommit::load of the saved document", millis(one.load_plain), millis(five.load_plain));
+    row("compressed document size", format!("{} B", one.doc_bytes), format!("{} B", five.doc_bytes));
+    row("store file / plain SQLite table of the same records", format!("{:.2}x", one.size_ratio), format!("{:.2}x", five.size_ratio));
+    println!(
+        "open+read 5-year / 1-year: {:.2}x",
+        five.open_read.as_secs_f64() / one.open_read.as_secs_f64()
+    );
+}

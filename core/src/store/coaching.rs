@@ -1,0 +1,158 @@
+//! The coaching rules applied to a stored agreement: the status decision, calls
+//! declined by the 24-hour rule, return calls, and the session summary.
+//!
+//! The rules' inputs ([`AgreementState`]) are read from the projection once and kept
+//! with the worked-out [`Rules`] until the agreement next changes (any local change or
+//! merge drops them), so a status screen asks a question of memory, not of SQLite.
+
+use super::{projection, Agreement, Store};
+use crate::error::{Error, Result};
+use crate::model::{AgreementId, Call, CallOutcome, CallStart, EntryId, Role};
+use crate::rules::{self, AgreementState, CallFlags, Decision, Permission, Rules, Summary};
+use crate::time::Timestamp;
+
+/// The rules of one agreement, with the state they were worked out from.
+pub(super) struct Coaching {
+    pub(super) state: AgreementState,
+    pub(super) rules: Rules,
+}
+
+/// What became of a call the device tried to start.
+#[derive(Clone, Debug)]
+pub enum CallAttempt {
+    /// The call went ahead. Out of the therapist's hours it is a callback request,
+    /// and `callback_due` says when to expect the return call.
+    Started { id: EntryId, callback_due: Option<Timestamp> },
+    /// The 24-hour rule declined it. The attempt is in the log as declined, with the
+    /// resources shown; `decision` holds those resources, the backup plan and the
+    /// message to show instead.
+    Declined { id: EntryId, decision: Decision },
+}
+
+impl CallAttempt {
+    /// The id of the call recorded, declined or not.
+    pub fn id(&self) -> &EntryId {
+        match self {
+            CallAttempt::Started { id, .. } | CallAttempt::Declined { id, .. } => id,
+        }
+    }
+}
+
+impl Store {
+    fn state(&self, ag: i64) -> Result<AgreementState> {
+        let all = Timestamp::from_millis(i64::MIN);
+        Ok(AgreementState {
+            terms: projection::terms(&self.conn, ag)?,
+            resources: projection::resources(&self.conn, ag)?,
+            behaviors: projection::behaviors(&self.conn, ag)?,
+            holidays: projection::holidays(&self.conn, ag)?,
+            calls: projection::calls_since(&self.conn, ag, all)?,
+            reports: projection::reports_since(&self.conn, ag, all)?,
+            sessions: projection::sessions(&self.conn, ag)?,
+        })
+    }
+
+    /// Rules that judge exactly the calls started at or after `since`, read from the
+    /// part of the history that can affect them: those calls and the ones after
+    /// (return calls, later completed calls) and the reports whose lockout windows
+    /// can reach them. The log uses this, so showing the latest entries costs the
+    /// same after five years as after one.
+    pub(super) fn rules_from(&self, ag: i64, since: Timestamp) -> Result<Rules> {
+        let terms = projection::terms(&self.conn, ag)?;
+        let reach = since.plus_hours(-i64::from(terms.lockout_hours));
+        Ok(Rules::new(&AgreementState {
+            resources: projection::resources(&self.conn, ag)?,
+            behaviors: projection::behaviors(&self.conn, ag)?,
+            holidays: projection::holidays(&self.conn, ag)?,
+            calls: projection::calls_since(&self.conn, ag, since)?,
+            reports: projection::reports_since(&self.conn, ag, reach)?,
+            sessions: Vec::new(),
+            terms,
+        }))
+    }
+
+    /// The agreement's rules, worked out on first use after a change.
+    pub(super) fn coaching(&mut self, agreement: &Agreement) -> Result<&Coaching> {
+        if !self.coaching.contains_key(&agreement.ag) {
+            let state = self.state(agreement.ag)?;
+            let rules = Rules::new(&state);
+            self.coaching.insert(agreement.ag, Coaching { state, rules });
+        }
+        Ok(&self.coaching[&agreement.ag])
+    }
+
+    /// May the client call now, and if not, what instead? Applies from the moment an
+    /// agreement is drafted, whatever its signatures: safety never waits on paperwork.
+    pub fn status(&mut self, id: &AgreementId, now: Timestamp) -> Result<Decision> {
+        let agreement = self.resolve(id)?;
+        Ok(self.coaching(&agreement)?.rules.decide(now))
+    }
+
+    /// Starts a call by this device's party, with the pre-call worksheet. A client's
+    /// call during a lockout is declined and recorded as such.
+    pub fn start_call(&mut self, id: &AgreementId, start: CallStart, now: Timestamp) -> Result<CallAttempt> {
+        let agreement = self.resolve(id)?;
+        let role = self.me()?.role;
+        let decision = self.coaching(&agreement)?.rules.decide(now);
+        let mut call = start.into_call(role, now);
+        let declined = role == Role::Client && decision.permission == Permission::LockedOut;
+        if declined {
+            call.outcome = Some(CallOutcome::Declined);
+            call.ended_at = Some(now);
+            call.shown_resources =
+                decision.resources.iter().map(|r| format!("{} — {}", r.name, r.contact)).collect();
+        }
+        self.change(&agreement, now, |w| w.put_call(&call))?;
+        if declined {
+            return Ok(CallAttempt::Declined { id: call.id, decision });
+        }
+        let flags = self.coaching(&agreement)?.rules.call_flags(&call);
+        Ok(CallAttempt::Started { id: call.id, callback_due: flags.callback.map(|c| c.due_at) })
+    }
+
+    /// Records the therapist's return call for a callback request.
+    pub fn return_call(&mut self, id: &AgreementId, request: &str, now: Timestamp) -> Result<EntryId> {
+        let agreement = self.resolve(id)?;
+        if self.me()?.role != Role::Therapist {
+            return Err(Error::NotPermitted { action: "return a call", allowed: Role::Therapist });
+        }
+        let request = EntryId::parse("call id", request)?;
+        let coaching = self.coaching(&agreement)?;
+        let original = coaching
+            .state
+            .calls
+            .iter()
+            .find(|c| c.id == request)
+            .ok_or_else(|| Error::not_found("call", request.as_str()))?;
+        if coaching.rules.call_flags(original).callback.is_none() {
+            return Err(Error::invalid("call id", "that call is not a callback request"));
+        }
+        if now < original.started_at {
+            return Err(Error::invalid("now", "a return call cannot come before the request"));
+        }
+        let call = Call {
+            returns: Some(request),
+            ..CallStart::new(original.reason, None, &[], None)?.into_call(Role::Therapist, now)
+        };
+        self.change(&agreement, now, |w| w.put_call(&call))?;
+        Ok(call.id)
+    }
+
+    /// What the log shows beside a call: long, during a lockout, callback request.
+    pub fn call_flags(&mut self, id: &AgreementId, call: &Call) -> Result<CallFlags> {
+        let agreement = self.resolve(id)?;
+        Ok(self.coaching(&agreement)?.rules.call_flags(call))
+    }
+
+    /// The therapist's preparation for the next session: what happened since `since`
+    /// (default: the last in-person session, else the last 7 days) up to `now`.
+    pub fn summary(&mut self, id: &AgreementId, since: Option<Timestamp>, now: Timestamp) -> Result<Summary> {
+        let agreement = self.resolve(id)?;
+        let coaching = self.coaching(&agreement)?;
+        let since = since.unwrap_or_else(|| rules::default_summary_since(&coaching.state, now));
+        if since > now {
+            return Err(Error::invalid("since", "the summary cannot start after now"));
+        }
+        Ok(rules::summary(&coaching.state, &coaching.rules, since, now))
+    }
+}
