@@ -46,6 +46,8 @@ fn millis(d: Duration) -> String {
 
 struct Figures {
     open_read: Duration,
+    status: Duration,
+    summary_year: Duration,
     record_call: Duration,
     load_doc: Duration,
     load_plain: Duration,
@@ -111,14 +113,17 @@ fn figures(years: usize) -> Figures {
     let end = Timestamp::parse_rfc3339("end", "2026-11-01T12:00:00Z").unwrap();
     let t = Instant::now();
     let (mut store, id) = client_store(dir.path(), &HistorySize::years(years), end).unwrap();
-    eprintln!("  generated {years}-year history in {:.1} s", t.elapsed().as_secs_f64());
+    eprintln!(
+        "  generated {years}-year history in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
     let path = dir.path().join("client.db");
     let log = store.log(&id, usize::MAX >> 1).unwrap();
     let exported = store.export(&id).unwrap();
     drop(store);
 
     let open_read = measure(200, || {
-        let store = Store::open(&path).unwrap();
+        let mut store = Store::open(&path).unwrap();
         let id = store.select_agreement(None).unwrap();
         let view = store.agreement(&id).unwrap();
         let log = store.log(&id, 50).unwrap();
@@ -135,23 +140,59 @@ fn figures(years: usize) -> Figures {
     });
 
     let mut store = Store::open(&path).unwrap();
+    store.status(&id, end).unwrap();
+    let mut instant = 0;
+    let status = measure(2000, || {
+        instant += 60_000;
+        std::hint::black_box(
+            store
+                .status(&id, end.plus_minutes(-instant / 60_000))
+                .unwrap(),
+        );
+    });
+    let summary_year = measure(50, || {
+        std::hint::black_box(
+            store
+                .summary(&id, Some(end.plus_hours(-24 * 365)), end)
+                .unwrap(),
+        );
+    });
     store.preload(&id).unwrap();
     let mut minute = 0;
     let record_call = measure(200, || {
         minute += 1;
-        let start = CallStart::new(CallReason::Coaching, Some("bench"), &["TIPP".into()], Some(3)).unwrap();
-        store.start_call(&id, start, end.plus_minutes(minute)).unwrap();
+        let start = CallStart::new(
+            CallReason::Coaching,
+            Some("bench"),
+            &["TIPP".into()],
+            Some(3),
+        )
+        .unwrap();
+        store
+            .start_call(&id, start, end.plus_minutes(minute))
+            .unwrap();
     });
     drop(store);
     checkpoint(&path);
-    let size_ratio = std::fs::metadata(&path).unwrap().len() as f64 / plain_table_size(dir.path(), &log) as f64;
-    Figures { open_read, record_call, load_doc, load_plain, size_ratio, doc_bytes: exported.len() }
+    let size_ratio =
+        std::fs::metadata(&path).unwrap().len() as f64 / plain_table_size(dir.path(), &log) as f64;
+    Figures {
+        open_read,
+        status,
+        summary_year,
+        record_call,
+        load_doc,
+        load_plain,
+        size_ratio,
+        doc_bytes: exported.len(),
+    }
 }
 
 /// Moves the WAL into the main file, so its size is the store's size.
 fn checkpoint(path: &Path) {
     let conn = rusqlite::Connection::open(path).unwrap();
-    conn.pragma_update(None, "wal_checkpoint", "TRUNCATE").unwrap();
+    conn.pragma_update(None, "wal_checkpoint", "TRUNCATE")
+        .unwrap();
 }
 
 fn main() {
@@ -160,12 +201,46 @@ fn main() {
     println!("\nStore figures (medians; release build)");
     println!("{:<58} {:>12} {:>12}", "", "1-year", "5-year");
     let row = |name: &str, a: String, b: String| println!("{name:<58} {a:>12} {b:>12}");
-    row("open store + agreement with status + latest 50 log entries", micros(one.open_read), micros(five.open_read));
-    row("record one call durably (document loaded)", micros(one.record_call), micros(five.record_call));
-    row("load the Automerge document from the store", millis(one.load_doc), millis(five.load_doc));
-    row("  for comparison: AutoCommit::load of the saved document", millis(one.load_plain), millis(five.load_plain));
-    row("compressed document size", format!("{} B", one.doc_bytes), format!("{} B", five.doc_bytes));
-    row("store file / plain SQLite table of the same records", format!("{:.2}x", one.size_ratio), format!("{:.2}x", five.size_ratio));
+    row(
+        "open store + agreement with status + latest 50 log entries",
+        micros(one.open_read),
+        micros(five.open_read),
+    );
+    row(
+        "status decision (open store, rules worked out)",
+        micros(one.status),
+        micros(five.status),
+    );
+    row(
+        "summary over the last year",
+        micros(one.summary_year),
+        micros(five.summary_year),
+    );
+    row(
+        "record one call durably (document loaded)",
+        micros(one.record_call),
+        micros(five.record_call),
+    );
+    row(
+        "load the Automerge document from the store",
+        millis(one.load_doc),
+        millis(five.load_doc),
+    );
+    row(
+        "  for comparison: AutoCommit::load of the saved document",
+        millis(one.load_plain),
+        millis(five.load_plain),
+    );
+    row(
+        "compressed document size",
+        format!("{} B", one.doc_bytes),
+        format!("{} B", five.doc_bytes),
+    );
+    row(
+        "store file / plain SQLite table of the same records",
+        format!("{:.2}x", one.size_ratio),
+        format!("{:.2}x", five.size_ratio),
+    );
     println!(
         "open+read 5-year / 1-year: {:.2}x",
         five.open_read.as_secs_f64() / one.open_read.as_secs_f64()

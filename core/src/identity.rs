@@ -201,7 +201,11 @@ pub struct Assessment {
 /// compute alike whatever order they merged changes in. A signature counts only if it
 /// verifies and carries its role's key: another device claiming the role, or a forged
 /// or damaged signature, never counts (and cannot promote another key in its place).
-pub fn assess(records: &[SignatureRecord], current_hash: &[u8], therapist_key: &[u8]) -> Assessment {
+pub fn assess(
+    records: &[SignatureRecord],
+    current_hash: &[u8],
+    therapist_key: &[u8],
+) -> Assessment {
     let mut ordered: Vec<&SignatureRecord> = records.iter().collect();
     ordered.sort_by(|a, b| (a.signed_at, &a.id).cmp(&(b.signed_at, &b.id)));
     let first_key = |role: Role| match role {
@@ -296,7 +300,10 @@ mod tests {
         let therapist = DeviceIdentity::generate(Role::Therapist, "T").unwrap();
         let client = DeviceIdentity::generate(Role::Client, "C").unwrap();
         let (h1, h2) = ([1; 32], [2; 32]);
-        assert_eq!(assess(&[], &h1, &therapist.public_key()).status, AgreementStatus::Draft);
+        assert_eq!(
+            assess(&[], &h1, &therapist.public_key()).status,
+            AgreementStatus::Draft
+        );
 
         let t = record(&therapist, &ag, h1, 1);
         let one = assess(std::slice::from_ref(&t), &h1, &therapist.public_key());
@@ -311,7 +318,10 @@ mod tests {
             (both.status, both.missing.len()),
             (AgreementStatus::Active, 0)
         );
-        assert_eq!(assess(&[t, c], &h2, &therapist.public_key()).status, AgreementStatus::NeedsResigning);
+        assert_eq!(
+            assess(&[t, c], &h2, &therapist.public_key()).status,
+            AgreementStatus::NeedsResigning
+        );
     }
 
     #[test]
@@ -348,7 +358,11 @@ mod tests {
         let client = DeviceIdentity::generate(Role::Client, "C").unwrap();
         let other = DeviceIdentity::generate(Role::Client, "O").unwrap();
         let sigs = [record(&other, &ag, h, 9), record(&client, &ag, h, 8)];
-        let valid: Vec<_> = assess(&sigs, &h, &key).signatures.iter().map(|s| s.valid).collect();
+        let valid: Vec<_> = assess(&sigs, &h, &key)
+            .signatures
+            .iter()
+            .map(|s| s.valid)
+            .collect();
         assert_eq!(valid, vec![true, false]);
     }
 

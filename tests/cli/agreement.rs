@@ -26,12 +26,23 @@ fn a_draft_has_the_seed_defaults() {
     assert_eq!(terms["reasons"].as_array().unwrap().len(), 4);
     assert_eq!(terms["goals"].as_array().unwrap().len(), 3);
     assert_eq!(terms["lockout_hours"], 24);
-    assert_eq!(terms["call_minutes"], serde_json::json!({ "min": 5, "max": 8 }));
+    assert_eq!(
+        terms["call_minutes"],
+        serde_json::json!({ "min": 5, "max": 8 })
+    );
     assert_eq!(terms["return_call_minutes"], 60);
     assert_eq!(terms["availability"], "");
     assert_eq!(terms["time_zone"], "America/New_York");
-    let resources: Vec<_> = show["resources"].as_array().unwrap().iter().map(|r| r["name"].clone()).collect();
-    assert_eq!(resources, vec!["988 Suicide & Crisis Lifeline", "Emergency services"]);
+    let resources: Vec<_> = show["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].clone())
+        .collect();
+    assert_eq!(
+        resources,
+        vec!["988 Suicide & Crisis Lifeline", "Emergency services"]
+    );
     assert_eq!(show["terms_hash"].as_str().unwrap().len(), 64);
     let list = therapist.json(&["agreement", "list"]);
     assert_eq!(list[0]["id"], id.as_str());
@@ -58,7 +69,10 @@ fn every_settable_term_is_edited_and_shown() {
     assert_eq!(terms["call_minutes"]["max"], 10);
     assert_eq!(terms["return_call_minutes"], 45);
     assert_eq!(terms["time_zone"], "Europe/Berlin");
-    assert!(terms["availability"].as_str().unwrap().starts_with("Mon 09:00-20:00;"));
+    assert!(terms["availability"]
+        .as_str()
+        .unwrap()
+        .starts_with("Mon 09:00-20:00;"));
     client.send_to(&therapist, &dir.path().join("edits.automerge"));
     assert_eq!(therapist.json(&["agreement", "show"])["terms"], terms);
 }
@@ -67,15 +81,37 @@ fn every_settable_term_is_edited_and_shown() {
 fn resources_behaviours_and_holidays_are_added_and_removed() {
     let dir = tempfile::tempdir().unwrap();
     let (therapist, _client, _) = pair(dir.path());
-    let r = therapist.json(&["agreement", "resource", "add", "Crisis Text Line", "text HOME to 741741"]);
-    let b = therapist.json(&["agreement", "behavior", "add", "skipping meals", "--no-lockout"]);
+    let r = therapist.json(&[
+        "agreement",
+        "resource",
+        "add",
+        "Crisis Text Line",
+        "text HOME to 741741",
+    ]);
+    let b = therapist.json(&[
+        "agreement",
+        "behavior",
+        "add",
+        "skipping meals",
+        "--no-lockout",
+    ]);
     therapist.json(&["agreement", "behavior", "add", "self-harm"]);
-    let h = therapist.json(&["agreement", "holiday", "add", "2026-12-24", "2026-12-26", "--note", "Dr. Lee covers"]);
+    let h = therapist.json(&[
+        "agreement",
+        "holiday",
+        "add",
+        "2026-12-24",
+        "2026-12-26",
+        "--note",
+        "Dr. Lee covers",
+    ]);
     let show = therapist.json(&["agreement", "show"]);
     assert_eq!(show["resources"].as_array().unwrap().len(), 3);
     let behaviors = show["behaviors"].as_array().unwrap();
     assert_eq!(behaviors.len(), 2);
-    assert!(behaviors.iter().any(|b| b["label"] == "skipping meals" && b["triggers_lockout"] == false));
+    assert!(behaviors
+        .iter()
+        .any(|b| b["label"] == "skipping meals" && b["triggers_lockout"] == false));
     assert_eq!(show["holidays"][0]["note"], "Dr. Lee covers");
 
     therapist.ok(&["agreement", "resource", "remove", r["id"].as_str().unwrap()]);
@@ -92,7 +128,10 @@ fn the_agreement_goes_through_every_status() {
     let dir = tempfile::tempdir().unwrap();
     let (therapist, client, _) = pair(dir.path());
     let file = dir.path().join("x.automerge");
-    assert_eq!(therapist.json(&["agreement", "sign"])["status"], "awaiting_signatures");
+    assert_eq!(
+        therapist.json(&["agreement", "sign"])["status"],
+        "awaiting_signatures"
+    );
     let show = therapist.json(&["agreement", "show"]);
     assert_eq!(show["missing"], serde_json::json!(["client"]));
     therapist.send_to(&client, &file);
@@ -102,14 +141,23 @@ fn the_agreement_goes_through_every_status() {
     assert_eq!(show["status"], "active");
     assert_eq!(show["missing"], serde_json::json!([]));
     for sig in show["signatures"].as_array().unwrap() {
-        assert_eq!((sig["valid"].as_bool(), sig["current"].as_bool()), (Some(true), Some(true)));
+        assert_eq!(
+            (sig["valid"].as_bool(), sig["current"].as_bool()),
+            (Some(true), Some(true))
+        );
         assert!(sig["signed_at"].as_str().unwrap().ends_with('Z'));
     }
     therapist.ok(&["agreement", "set", "lockout-hours", "48"]);
     let show = therapist.json(&["agreement", "show"]);
     assert_eq!(show["status"], "needs_resigning");
-    assert!(show["signatures"].as_array().unwrap().iter().all(|s| s["current"] == false && s["valid"] == true));
-    assert!(therapist.ok(&["agreement", "show"]).contains("valid, on earlier terms"));
+    assert!(show["signatures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|s| s["current"] == false && s["valid"] == true));
+    assert!(therapist
+        .ok(&["agreement", "show"])
+        .contains("valid, on earlier terms"));
 }
 
 #[test]
@@ -129,12 +177,20 @@ fn forged_and_impostor_signatures_never_count() {
     impostor.send_to(&client, &file);
     let show = client.json(&["agreement", "show"]);
     let problem_of = |name: &str| {
-        show["signatures"].as_array().unwrap().iter().find(|s| s["name"] == name).unwrap()["problem"].clone()
+        show["signatures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == name)
+            .unwrap()["problem"]
+            .clone()
     };
     assert_eq!(problem_of("therapist"), serde_json::Value::Null);
     assert_eq!(problem_of("impostor"), "key_mismatch");
     assert_eq!(show["status"], "awaiting_signatures");
-    assert!(client.ok(&["agreement", "show"]).contains("not the key first recorded for this role"));
+    assert!(client
+        .ok(&["agreement", "show"])
+        .contains("not the key first recorded for this role"));
 
     // The client signs; then someone flips one byte of the therapist's signature.
     client.ok(&["agreement", "sign"]);
@@ -157,7 +213,16 @@ fn forged_and_impostor_signatures_never_count() {
     therapist.ok(&["agreement", "import", file.to_str().unwrap()]);
     let show = therapist.json(&["agreement", "show"]);
     assert_ne!(show["status"], "active");
-    assert!(show["missing"].as_array().unwrap().contains(&serde_json::json!("therapist")));
-    assert!(show["signatures"].as_array().unwrap().iter().any(|s| s["problem"] == "does_not_verify"));
-    assert!(therapist.ok(&["agreement", "show"]).contains("INVALID: does not verify"));
+    assert!(show["missing"]
+        .as_array()
+        .unwrap()
+        .contains(&serde_json::json!("therapist")));
+    assert!(show["signatures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|s| s["problem"] == "does_not_verify"));
+    assert!(therapist
+        .ok(&["agreement", "show"])
+        .contains("INVALID: does not verify"));
 }

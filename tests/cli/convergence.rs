@@ -9,17 +9,43 @@ fn calls_and_reports_are_logged_newest_first() {
     let dir = tempfile::tempdir().unwrap();
     let (therapist, client, _) = pair(dir.path());
     let call = client.json(&[
-        "call", "start", "--reason", "coaching", "--tried", "TIPP", "--tried", "paced breathing",
-        "--urge", "4", "--situation", "argument at home", "--now", "2026-11-23T15:00:00Z",
+        "call",
+        "start",
+        "--reason",
+        "coaching",
+        "--tried",
+        "TIPP",
+        "--tried",
+        "paced breathing",
+        "--urge",
+        "4",
+        "--situation",
+        "argument at home",
+        "--now",
+        "2026-11-23T15:00:00Z",
     ])["id"]
         .as_str()
         .unwrap()
         .to_owned();
     client.ok(&[
-        "call", "end", &call, "--suggested", "opposite action", "--urge-after", "2",
-        "--now", "2026-11-23T15:07:00Z",
+        "call",
+        "end",
+        &call,
+        "--suggested",
+        "opposite action",
+        "--urge-after",
+        "2",
+        "--now",
+        "2026-11-23T15:07:00Z",
     ]);
-    let report = client.json(&["behavior", "report", "--at", "2026-11-23T16:00:00Z", "--now", "2026-11-23T17:00:00Z"]);
+    let report = client.json(&[
+        "behavior",
+        "report",
+        "--at",
+        "2026-11-23T16:00:00Z",
+        "--now",
+        "2026-11-23T17:00:00Z",
+    ]);
     let log = client.json(&["log"]);
     assert_eq!(log[0]["kind"], "behavior");
     assert_eq!(log[0]["id"], report["id"]);
@@ -27,9 +53,18 @@ fn calls_and_reports_are_logged_newest_first() {
     assert_eq!(log[0]["reported_by"], "client");
     assert_eq!(log[1]["kind"], "call");
     assert_eq!(log[1]["reason"], "coaching");
-    assert_eq!(log[1]["tried"], serde_json::json!(["TIPP", "paced breathing"]));
+    assert_eq!(
+        log[1]["tried"],
+        serde_json::json!(["TIPP", "paced breathing"])
+    );
     assert_eq!(log[1]["suggested"], serde_json::json!(["opposite action"]));
-    assert_eq!((log[1]["urge_before"].as_u64(), log[1]["urge_after"].as_u64()), (Some(4), Some(2)));
+    assert_eq!(
+        (
+            log[1]["urge_before"].as_u64(),
+            log[1]["urge_after"].as_u64()
+        ),
+        (Some(4), Some(2))
+    );
     assert_eq!(log[1]["outcome"], "completed");
     assert_eq!(log[1]["ended_at"], "2026-11-23T15:07:00Z");
 
@@ -39,8 +74,19 @@ fn calls_and_reports_are_logged_newest_first() {
     assert_eq!(log[0]["retracted"], true);
     assert!(therapist.ok(&["log"]).contains("(retracted)"));
     let later = "2026-11-23T18:00:00Z";
-    let missed = client.json(&["call", "start", "--reason", "news", "--now", later])["id"].as_str().unwrap().to_owned();
-    client.ok(&["call", "end", &missed, "--outcome", "missed", "--now", later]);
+    let missed = client.json(&["call", "start", "--reason", "news", "--now", later])["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    client.ok(&[
+        "call",
+        "end",
+        &missed,
+        "--outcome",
+        "missed",
+        "--now",
+        later,
+    ]);
     assert_eq!(client.json(&["log"])[0]["outcome"], "missed");
 }
 
@@ -50,7 +96,10 @@ fn a_returned_command_is_durable_across_reopening() {
     let (_therapist, client, _) = pair(dir.path());
     let before = client.state();
     client.ok(&["call", "start"]);
-    let after = Phone { store: client.store.clone() }.state();
+    let after = Phone {
+        store: client.store.clone(),
+    }
+    .state();
     assert_ne!(before, after);
     assert_eq!(after.1.as_array().unwrap().len(), 1);
 }
@@ -96,7 +145,13 @@ fn apply(phone: &Phone, edit: &Edit) {
             phone.ok(&["behavior", "report", "--at", &at]);
         }
         Edit::Resource(n) => {
-            phone.ok(&["agreement", "resource", "add", &format!("line {n}"), "555-0100"]);
+            phone.ok(&[
+                "agreement",
+                "resource",
+                "add",
+                &format!("line {n}"),
+                "555-0100",
+            ]);
         }
         Edit::Sign => {
             phone.ok(&["agreement", "sign"]);

@@ -2,5 +2,6 @@
 
 mod agreement;
 mod bad_input;
+mod coaching;
 mod convergence;
 mod phone;

@@ -13,7 +13,9 @@ pub struct Phone {
 
 impl Phone {
     pub fn new(dir: &Path, name: &str) -> Self {
-        Self { store: dir.join(format!("{name}.db")) }
+        Self {
+            store: dir.join(format!("{name}.db")),
+        }
     }
 
     /// A phone with an identity.
@@ -28,7 +30,11 @@ impl Phone {
             .args(args)
             .arg("--store")
             .arg(&self.store)
-            .args(if args.contains(&"--now") { vec![] } else { vec!["--now", T0] })
+            .args(if args.contains(&"--now") {
+                vec![]
+            } else {
+                vec!["--now", T0]
+            })
             .env_remove("COACHLINE_STORE")
             .output()
             .expect("the coachline binary runs")
@@ -68,7 +74,10 @@ impl Phone {
     /// Everything a person can see of the agreement: what must not change after a
     /// refused command.
     pub fn state(&self) -> (Value, Value) {
-        (self.json(&["agreement", "show"]), self.json(&["log", "--limit", "1000"]))
+        (
+            self.json(&["agreement", "show"]),
+            self.json(&["log", "--limit", "1000"]),
+        )
     }
 
     /// Exports the agreement to `file` and imports it into `other`.
@@ -82,7 +91,14 @@ impl Phone {
 pub fn pair(dir: &Path) -> (Phone, Phone, String) {
     let therapist = Phone::init(dir, "therapist", "therapist");
     let client = Phone::init(dir, "client", "client");
-    let id = therapist.json(&["agreement", "new", "--client", "Sam", "--time-zone", "America/New_York"])["id"]
+    let id = therapist.json(&[
+        "agreement",
+        "new",
+        "--client",
+        "Sam",
+        "--time-zone",
+        "America/New_York",
+    ])["id"]
         .as_str()
         .unwrap()
         .to_owned();

@@ -90,23 +90,32 @@ fn dispatch(ctx: &mut Context, command: Command) -> Result<u8, Failure> {
             let id = ctx.agreement()?;
             let decision = ctx.store.status(&id, now)?;
             let status = ctx.store.agreement(&id)?.assessment.status;
-            ctx.out.print(&render::status_json(&decision, status), || render::status_text(&decision, status));
+            ctx.out.print(&render::status_json(&decision, status), || {
+                render::status_text(&decision, status)
+            });
         }
         Command::Summary { since } => {
             let id = ctx.agreement()?;
             let since = since.map(|t| parse_time("since", &t)).transpose()?;
             let summary = ctx.store.summary(&id, since, now)?;
-            ctx.out.print(&json!(summary), || render::summary_text(&summary));
+            ctx.out
+                .print(&json!(summary), || render::summary_text(&summary));
         }
         Command::Session(SessionCommand::Record { at }) => {
             let id = ctx.agreement()?;
             let at = at.map(|t| parse_time("at", &t)).transpose()?.unwrap_or(now);
-            created(&ctx.out, "Recorded session", &ctx.store.record_session(&id, at, now)?);
+            created(
+                &ctx.out,
+                "Recorded session",
+                &ctx.store.record_session(&id, at, now)?,
+            );
         }
         Command::Log { limit } => {
             let id = ctx.agreement()?;
             let entries = ctx.store.log(&id, limit)?;
-            ctx.out.print(&render::log_json(&entries, now), || render::log_text(&entries, now));
+            ctx.out.print(&render::log_json(&entries, now), || {
+                render::log_text(&entries, now)
+            });
         }
         Command::Demo { .. } => unreachable!("handled before the store is opened"),
     }
@@ -223,15 +232,26 @@ fn call(ctx: &mut Context, cmd: CallCommand) -> Result<u8, Failure> {
     let now = ctx.now;
     let id = ctx.agreement()?;
     match cmd {
-                CallCommand::Start { reason, tried, urge, situation } => {
+        CallCommand::Start {
+            reason,
+            tried,
+            urge,
+            situation,
+        } => {
             let start = CallStart::new(reason.parse()?, situation.as_deref(), &tried, urge)?;
             let attempt = ctx.store.start_call(&id, start, now)?;
             let declined = matches!(attempt, CallAttempt::Declined { .. });
-            ctx.out.print(&render::attempt_json(&attempt), || render::attempt_text(&attempt));
+            ctx.out.print(&render::attempt_json(&attempt), || {
+                render::attempt_text(&attempt)
+            });
             return Ok(if declined { 3 } else { 0 });
         }
         CallCommand::Return { id: request } => {
-            created(&ctx.out, "Started return call", &ctx.store.return_call(&id, &request, now)?);
+            created(
+                &ctx.out,
+                "Started return call",
+                &ctx.store.return_call(&id, &request, now)?,
+            );
         }
         CallCommand::End {
             id: call,

@@ -122,15 +122,32 @@ pub fn run(dir: Option<PathBuf>, out: &Output) -> Result<u8, Failure> {
         Some(4),
     )?;
     let call = client.start_call(&id, start, at(tuesday))?;
-    let end = CallEnd::new(&["opposite action".into(), "self-soothe".into()], Some(2), None)?;
+    let end = CallEnd::new(
+        &["opposite action".into(), "self-soothe".into()],
+        Some(2),
+        None,
+    )?;
     client.end_call(&id, call.id().as_str(), end, at(tuesday + 7))?;
     println!("   call {}: 7 minutes, urge 4 → 2", call.id());
-    let report = client.report_behavior(&id, Some("self-harm"), at(tuesday + 120), at(tuesday + 130))?;
+    let report =
+        client.report_behavior(&id, Some("self-harm"), at(tuesday + 120), at(tuesday + 130))?;
     println!("   behaviour report {report} recorded for Tuesday 20:00");
 
     step("The phones meet again and exchange changes");
-    carry(&mut client, &mut therapist, &id, &dir, "client-changes.automerge")?;
-    carry(&mut therapist, &mut client, &id, &dir, "therapist-changes.automerge")?;
+    carry(
+        &mut client,
+        &mut therapist,
+        &id,
+        &dir,
+        "client-changes.automerge",
+    )?;
+    carry(
+        &mut therapist,
+        &mut client,
+        &id,
+        &dir,
+        "therapist-changes.automerge",
+    )?;
 
     step("Wednesday 10:00: the client opens the app");
     let wednesday = tuesday + 16 * 60;
@@ -139,15 +156,40 @@ pub fn run(dir: Option<PathBuf>, out: &Output) -> Result<u8, Failure> {
     println!("   {}", decision.message);
 
     step("The client tries to call anyway: the 24-hour rule declines it");
-    let attempt = client.start_call(&id, CallStart::new(CallReason::Coaching, None, &[], Some(5))?, at(wednesday + 5))?;
-    println!("   {}", render::attempt_text(&attempt).replace('\n', "\n   "));
+    let attempt = client.start_call(
+        &id,
+        CallStart::new(CallReason::Coaching, None, &[], Some(5))?,
+        at(wednesday + 5),
+    )?;
+    println!(
+        "   {}",
+        render::attempt_text(&attempt).replace('\n', "\n   ")
+    );
 
     step("Thursday 22:30: the lockout is over, but it is outside the therapist's hours");
     let thursday = wednesday + 24 * 60 + 12 * 60 + 30;
-    let attempt = client.start_call(&id, CallStart::new(CallReason::Clarification, None, &[], Some(1))?, at(thursday))?;
-    println!("   {}", render::attempt_text(&attempt).replace('\n', "\n   "));
-    client.end_call(&id, attempt.id().as_str(), CallEnd::new(&[], None, Some("missed"))?, at(thursday + 1))?;
-    carry(&mut client, &mut therapist, &id, &dir, "callback-request.automerge")?;
+    let attempt = client.start_call(
+        &id,
+        CallStart::new(CallReason::Clarification, None, &[], Some(1))?,
+        at(thursday),
+    )?;
+    println!(
+        "   {}",
+        render::attempt_text(&attempt).replace('\n', "\n   ")
+    );
+    client.end_call(
+        &id,
+        attempt.id().as_str(),
+        CallEnd::new(&[], None, Some("missed"))?,
+        at(thursday + 1),
+    )?;
+    carry(
+        &mut client,
+        &mut therapist,
+        &id,
+        &dir,
+        "callback-request.automerge",
+    )?;
 
     step("Friday 09:15: the therapist returns the call");
     let friday = thursday + 10 * 60 + 45;
@@ -155,7 +197,13 @@ pub fn run(dir: Option<PathBuf>, out: &Output) -> Result<u8, Failure> {
     let end = CallEnd::new(&["check the facts".into()], None, None)?;
     therapist.end_call(&id, returned.as_str(), end, at(friday + 6))?;
     println!("   return call {returned}: 6 minutes");
-    carry(&mut therapist, &mut client, &id, &dir, "return-call.automerge")?;
+    carry(
+        &mut therapist,
+        &mut client,
+        &id,
+        &dir,
+        "return-call.automerge",
+    )?;
 
     step("The therapist's log");
     let log = therapist.log(&id, 50)?;
@@ -168,18 +216,25 @@ pub fn run(dir: Option<PathBuf>, out: &Output) -> Result<u8, Failure> {
     step("Both phones end in the same state");
     let same_heads = therapist.heads(&id)? == client.heads(&id)?;
     let same_rows = therapist.projection_dump(&id)? == client.projection_dump(&id)?;
-    let same_decision = therapist.status(&id, at(friday + 10))? == client.status(&id, at(friday + 10))?;
+    let same_decision =
+        therapist.status(&id, at(friday + 10))? == client.status(&id, at(friday + 10))?;
     println!(
         "   same document heads: {same_heads}; same agreement, log and rows: {same_rows}; same decision: {same_decision}"
     );
     println!("   stores: {}", dir.display());
     let converged = same_heads && same_rows && same_decision;
     if out.json {
-        out.print(&json!({ "agreement": id, "converged": converged }), String::new);
+        out.print(
+            &json!({ "agreement": id, "converged": converged }),
+            String::new,
+        );
     }
     if converged {
         Ok(0)
     } else {
-        Err(Failure { code: 1, message: "the two phones did not converge".into() })
+        Err(Failure {
+            code: 1,
+            message: "the two phones did not converge".into(),
+        })
     }
 }

@@ -243,7 +243,10 @@ pub fn log_json(entries: &[LogEntry], now: Timestamp) -> Value {
         .iter()
         .map(|e| match e {
             LogEntry::Call { call, flags } => call_json(call, flags, now),
-            LogEntry::Report { report: r, behavior } => json!({
+            LogEntry::Report {
+                report: r,
+                behavior,
+            } => json!({
                 "kind": "behavior",
                 "id": r.id,
                 "behavior_id": r.behavior,
@@ -286,7 +289,11 @@ fn call_line(c: &Call, flags: &CallFlags, now: Timestamp) -> String {
             (None, false) => format!("callback due {}", r.due_at),
         });
     }
-    let marks = if marks.is_empty() { String::new() } else { format!("  [{}]", marks.join("; ")) };
+    let marks = if marks.is_empty() {
+        String::new()
+    } else {
+        format!("  [{}]", marks.join("; "))
+    };
     format!(
         "{}  call {}  {} by {}, {outcome}{urges}{marks}",
         c.started_at,
@@ -304,10 +311,23 @@ pub fn log_text(entries: &[LogEntry], now: Timestamp) -> String {
         .iter()
         .map(|e| match e {
             LogEntry::Call { call, flags } => call_line(call, flags, now),
-            LogEntry::Report { report: r, behavior } => {
-                let what = behavior.as_ref().map(|b| b.label.as_str()).unwrap_or("target behaviour");
-                let retracted = if r.retracted_at.is_some() { " (retracted)" } else { "" };
-                format!("{}  report {}  {what}, reported by {}{retracted}", r.occurred_at, r.id, r.reported_by)
+            LogEntry::Report {
+                report: r,
+                behavior,
+            } => {
+                let what = behavior
+                    .as_ref()
+                    .map(|b| b.label.as_str())
+                    .unwrap_or("target behaviour");
+                let retracted = if r.retracted_at.is_some() {
+                    " (retracted)"
+                } else {
+                    ""
+                };
+                format!(
+                    "{}  report {}  {what}, reported by {}{retracted}",
+                    r.occurred_at, r.id, r.reported_by
+                )
             }
         })
         .collect::<Vec<_>>()
@@ -321,11 +341,18 @@ pub fn status_json(decision: &Decision, status: AgreementStatus) -> Value {
 }
 
 fn resources_text(resources: &[Resource]) -> String {
-    resources.iter().map(|r| format!("  • {} — {}", r.name, r.contact)).collect::<Vec<_>>().join("\n")
+    resources
+        .iter()
+        .map(|r| format!("  • {} — {}", r.name, r.contact))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn plan_text(decision: &Decision) -> String {
-    let mut s = format!("\nCrisis resources:\n{}", resources_text(&decision.resources));
+    let mut s = format!(
+        "\nCrisis resources:\n{}",
+        resources_text(&decision.resources)
+    );
     if let Some(plan) = &decision.backup_plan {
         s.push_str(&format!("\nBackup plan: {plan}"));
     }
@@ -334,17 +361,27 @@ fn plan_text(decision: &Decision) -> String {
 
 pub fn status_text(decision: &Decision, status: AgreementStatus) -> String {
     let mut s = decision.message.clone();
-    match (decision.available, decision.available_until, decision.next_available) {
+    match (
+        decision.available,
+        decision.available_until,
+        decision.next_available,
+    ) {
         (true, Some(until), _) => s.push_str(&format!("\nTherapist available until {until}.")),
         (false, _, Some(next)) => s.push_str(&format!("\nTherapist next available {next}.")),
         _ => {}
     }
     for p in &decision.pending_callbacks {
         let state = if p.overdue { "OVERDUE" } else { "pending" };
-        s.push_str(&format!("\nCallback for call {} {state}, due {}.", p.call_id, p.due_at));
+        s.push_str(&format!(
+            "\nCallback for call {} {state}, due {}.",
+            p.call_id, p.due_at
+        ));
     }
     s.push_str(&plan_text(decision));
-    s.push_str(&format!("\nAgreement: {}", status.as_str().replace('_', " ")));
+    s.push_str(&format!(
+        "\nAgreement: {}",
+        status.as_str().replace('_', " ")
+    ));
     s
 }
 
@@ -383,7 +420,11 @@ pub fn attempt_text(attempt: &CallAttempt) -> String {
 
 pub fn summary_text(s: &Summary) -> String {
     let mut out = vec![format!("Summary {} to {}", s.since, s.until)];
-    let by_reason: Vec<String> = s.calls_by_reason.iter().map(|(r, n)| format!("{} {n}", r.as_str())).collect();
+    let by_reason: Vec<String> = s
+        .calls_by_reason
+        .iter()
+        .map(|(r, n)| format!("{} {n}", r.as_str()))
+        .collect();
     out.push(format!("Calls by reason: {}", by_reason.join(", ")));
     let d = &s.durations;
     if let (Some(median), Some(share)) = (d.median_minutes, d.within_band_share) {
@@ -393,17 +434,30 @@ pub fn summary_text(s: &Summary) -> String {
             d.long_calls.len()
         ));
     }
-    out.push(format!("Declined attempts (24-hour rule): {}", s.declined_attempts.len()));
+    out.push(format!(
+        "Declined attempts (24-hour rule): {}",
+        s.declined_attempts.len()
+    ));
     for a in &s.declined_attempts {
         out.push(format!("  {} call {}", a.at, a.call_id));
     }
     out.push(format!("Lockouts: {}", s.lockouts.len()));
     for w in &s.lockouts {
-        out.push(format!("  {} to {} (report {})", w.from, w.until, w.report_id));
+        out.push(format!(
+            "  {} to {} (report {})",
+            w.from, w.until, w.report_id
+        ));
     }
     if !s.during_lockout_calls.is_empty() {
-        let ids: Vec<String> = s.during_lockout_calls.iter().map(|i| i.to_string()).collect();
-        out.push(format!("Calls made during a lockout (reported later): {}", ids.join(", ")));
+        let ids: Vec<String> = s
+            .during_lockout_calls
+            .iter()
+            .map(|i| i.to_string())
+            .collect();
+        out.push(format!(
+            "Calls made during a lockout (reported later): {}",
+            ids.join(", ")
+        ));
     }
     out.push(format!("Callback requests: {}", s.callback_requests.len()));
     for r in &s.callback_requests {
@@ -413,10 +467,16 @@ pub fn summary_text(s: &Summary) -> String {
             (None, _, true) => "OVERDUE".to_owned(),
             (None, _, false) => "pending".to_owned(),
         };
-        out.push(format!("  call {} at {}: due {}, {fate}", r.call_id, r.requested_at, r.due_at));
+        out.push(format!(
+            "  call {} at {}: due {}, {fate}",
+            r.call_id, r.requested_at, r.due_at
+        ));
     }
     let skills = |list: &[rules::summary::SkillCount]| {
-        list.iter().map(|k| format!("{} ×{}", k.skill, k.count)).collect::<Vec<_>>().join(", ")
+        list.iter()
+            .map(|k| format!("{} ×{}", k.skill, k.count))
+            .collect::<Vec<_>>()
+            .join(", ")
     };
     out.push(format!("Skills tried: {}", skills(&s.skills_tried)));
     out.push(format!("Skills suggested: {}", skills(&s.skills_suggested)));
@@ -424,7 +484,13 @@ pub fn summary_text(s: &Summary) -> String {
         out.push("Urges (before → after):".to_owned());
         for u in &s.urges {
             let show = |v: Option<u8>| v.map(|n| n.to_string()).unwrap_or_else(|| "–".into());
-            out.push(format!("  {} call {}: {} → {}", u.started_at, u.call_id, show(u.before), show(u.after)));
+            out.push(format!(
+                "  {} call {}: {} → {}",
+                u.started_at,
+                u.call_id,
+                show(u.before),
+                show(u.after)
+            ));
         }
     }
     out.join("\n")

@@ -8,7 +8,7 @@
 use automerge::transaction::Transactable;
 use automerge::{AutoCommit, ObjId, ObjType, ReadDoc, ScalarValue, ROOT};
 
-use super::{Collection, KIND, SCHEMA};
+use super::{Changed, Collection, KIND, SCHEMA};
 use crate::error::{Error, Result};
 use crate::model::{
     AgreementId, Behavior, Call, CallEnd, EntryId, Holiday, Report, Resource, Role, Session,
@@ -26,6 +26,9 @@ pub struct Author<'a> {
 /// A borrowed document being changed.
 pub struct Writer<'a> {
     doc: &'a mut AutoCommit,
+    /// What this writer changed: the store updates exactly these projected rows,
+    /// without diffing the document (a diff costs time in proportion to history).
+    touched: Changed,
 }
 
 fn lines(items: &[String]) -> String {
@@ -34,7 +37,23 @@ fn lines(items: &[String]) -> String {
 
 impl<'a> Writer<'a> {
     pub fn new(doc: &'a mut AutoCommit) -> Self {
-        Self { doc }
+        Self {
+            doc,
+            touched: Changed::default(),
+        }
+    }
+
+    /// The entries written so far.
+    pub fn touched(self) -> Changed {
+        self.touched
+    }
+
+    fn touch(&mut self, collection: Collection, id: &EntryId) {
+        self.touched
+            .entries
+            .entry(collection)
+            .or_default()
+            .insert(id.as_str().to_owned());
     }
 
     fn map(&mut self, parent: &ObjId, key: &str) -> Result<ObjId> {
@@ -50,12 +69,14 @@ impl<'a> Writer<'a> {
 
     /// A new entry map in a collection.
     fn new_entry(&mut self, collection: Collection, id: &EntryId) -> Result<ObjId> {
+        self.touch(collection, id);
         let parent = self.collection(collection)?;
         Ok(self.doc.put_object(&parent, id.as_str(), ObjType::Map)?)
     }
 
     /// An existing entry, or `NotFound` naming what was looked for.
     fn entry(&mut self, collection: Collection, what: &'static str, id: &EntryId) -> Result<ObjId> {
+        self.touch(collection, id);
         let parent = self.collection(collection)?;
         match self.doc.get(&parent, id.as_str())? {
             Some((value, obj)) if value.is_object() => Ok(obj),
@@ -99,6 +120,7 @@ impl<'a> Writer<'a> {
         by: Author<'_>,
         at: Timestamp,
     ) -> Result<()> {
+        self.touched.agreement = true;
         let obj = self.map(&ROOT, "terms")?;
         self.put(&obj, key.doc_key(), terms.get(key))?;
         let edit = self.new_entry(Collection::Edits, &EntryId::random())?;

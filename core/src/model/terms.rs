@@ -356,7 +356,12 @@ impl Resource {
             added_at: Timestamp::from_millis(added_at),
         };
         vec![
-            seed("0000000000000988", "988 Suicide & Crisis Lifeline", "call or text 988", 0),
+            seed(
+                "0000000000000988",
+                "988 Suicide & Crisis Lifeline",
+                "call or text 988",
+                0,
+            ),
             seed("0000000000000911", "Emergency services", "911", 1),
         ]
     }

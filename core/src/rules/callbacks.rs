@@ -88,7 +88,9 @@ impl Callbacks {
             .collect();
         completed.sort();
         let next_completed = |after: Timestamp| {
-            completed.get(completed.partition_point(|t| *t <= after)).copied()
+            completed
+                .get(completed.partition_point(|t| *t <= after))
+                .copied()
         };
 
         let mut requests: Vec<CallbackRequest> = calls
@@ -96,10 +98,13 @@ impl Callbacks {
             .filter(|c| is_request(c, hours))
             .map(|c| {
                 let due_at = hours.add_available_minutes(c.started_at, return_call_minutes);
-                let returned_at = [first_return.get(&c.id).copied(), next_completed(c.started_at)]
-                    .into_iter()
-                    .flatten()
-                    .min();
+                let returned_at = [
+                    first_return.get(&c.id).copied(),
+                    next_completed(c.started_at),
+                ]
+                .into_iter()
+                .flatten()
+                .min();
                 CallbackRequest {
                     call_id: c.id.clone(),
                     requested_at: c.started_at,
@@ -234,7 +239,10 @@ mod tests {
         let later = completed(2, at("2026-03-02T15:30:00Z"), 5 * 60_000);
         let c = callbacks(&[request, later]);
         let r = c.get(&id(1)).unwrap();
-        assert_eq!((r.returned_at, r.met_in_time), (Some(at("2026-03-02T15:30:00Z")), true));
+        assert_eq!(
+            (r.returned_at, r.met_in_time),
+            (Some(at("2026-03-02T15:30:00Z")), true)
+        );
         assert!(c.pending_at(at("2026-03-02T15:29:00Z")).len() == 1);
         assert!(c.pending_at(at("2026-03-02T15:30:00Z")).is_empty());
     }

@@ -67,8 +67,18 @@ impl Store {
         let id = AgreementId::random();
         let mut doc = AutoCommit::new().with_actor(self.actor()?);
         let therapist_key = me.public_key();
-        doc::Writer::new(&mut doc).create(&id, &terms, &Resource::defaults(), &therapist_key, now)?;
-        let header = doc::Header { id: id.clone(), created_at: now, therapist_key: therapist_key.to_vec() };
+        doc::Writer::new(&mut doc).create(
+            &id,
+            &terms,
+            &Resource::defaults(),
+            &therapist_key,
+            now,
+        )?;
+        let header = doc::Header {
+            id: id.clone(),
+            created_at: now,
+            therapist_key: therapist_key.to_vec(),
+        };
         self.insert_new(&header, doc)?;
         Ok(id)
     }
@@ -76,11 +86,17 @@ impl Store {
     /// Stores a document new to this store: a snapshot and its full projection.
     fn insert_new(&mut self, header: &doc::Header, mut doc: AutoCommit) -> Result<()> {
         let snapshot = doc.save();
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute(
             "INSERT INTO agreements (id, created_at, therapist_key, terms, heads) \
              VALUES (?1, ?2, ?3, '{}', x'')",
-            params![header.id.as_str(), header.created_at.millis(), header.therapist_key],
+            params![
+                header.id.as_str(),
+                header.created_at.millis(),
+                header.therapist_key
+            ],
         )?;
         let ag = tx.last_insert_rowid();
         chunks::append(&tx, ag, &snapshot, true)?;
@@ -121,7 +137,11 @@ impl Store {
         let resources = projection::resources(&self.conn, ag)?;
         let all_behaviors = projection::behaviors(&self.conn, ag)?;
         let hash = terms_hash(id, &terms, &resources, &all_behaviors);
-        let assessment = identity::assess(&projection::signatures(&self.conn, ag)?, &hash, &therapist_key);
+        let assessment = identity::assess(
+            &projection::signatures(&self.conn, ag)?,
+            &hash,
+            &therapist_key,
+        );
         Ok(AgreementView {
             id: id.clone(),
             created_at: Timestamp::from_millis(created_at),
@@ -324,7 +344,7 @@ impl Store {
         let doc = self.doc(&agreement)?;
         doc.merge(&mut incoming)?;
         let changed = doc.get_heads() != before;
-        self.persist(&agreement, &before)?;
+        self.persist(&agreement, &before, None)?;
         Ok(ImportOutcome {
             id,
             created: false,

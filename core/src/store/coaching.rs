@@ -22,7 +22,10 @@ pub(super) struct Coaching {
 pub enum CallAttempt {
     /// The call went ahead. Out of the therapist's hours it is a callback request,
     /// and `callback_due` says when to expect the return call.
-    Started { id: EntryId, callback_due: Option<Timestamp> },
+    Started {
+        id: EntryId,
+        callback_due: Option<Timestamp>,
+    },
     /// The 24-hour rule declined it. The attempt is in the log as declined, with the
     /// resources shown; `decision` holds those resources, the backup plan and the
     /// message to show instead.
@@ -76,7 +79,8 @@ impl Store {
         if !self.coaching.contains_key(&agreement.ag) {
             let state = self.state(agreement.ag)?;
             let rules = Rules::new(&state);
-            self.coaching.insert(agreement.ag, Coaching { state, rules });
+            self.coaching
+                .insert(agreement.ag, Coaching { state, rules });
         }
         Ok(&self.coaching[&agreement.ag])
     }
@@ -90,7 +94,12 @@ impl Store {
 
     /// Starts a call by this device's party, with the pre-call worksheet. A client's
     /// call during a lockout is declined and recorded as such.
-    pub fn start_call(&mut self, id: &AgreementId, start: CallStart, now: Timestamp) -> Result<CallAttempt> {
+    pub fn start_call(
+        &mut self,
+        id: &AgreementId,
+        start: CallStart,
+        now: Timestamp,
+    ) -> Result<CallAttempt> {
         let agreement = self.resolve(id)?;
         let role = self.me()?.role;
         let decision = self.coaching(&agreement)?.rules.decide(now);
@@ -99,22 +108,39 @@ impl Store {
         if declined {
             call.outcome = Some(CallOutcome::Declined);
             call.ended_at = Some(now);
-            call.shown_resources =
-                decision.resources.iter().map(|r| format!("{} — {}", r.name, r.contact)).collect();
+            call.shown_resources = decision
+                .resources
+                .iter()
+                .map(|r| format!("{} — {}", r.name, r.contact))
+                .collect();
         }
         self.change(&agreement, now, |w| w.put_call(&call))?;
         if declined {
-            return Ok(CallAttempt::Declined { id: call.id, decision });
+            return Ok(CallAttempt::Declined {
+                id: call.id,
+                decision,
+            });
         }
         let flags = self.coaching(&agreement)?.rules.call_flags(&call);
-        Ok(CallAttempt::Started { id: call.id, callback_due: flags.callback.map(|c| c.due_at) })
+        Ok(CallAttempt::Started {
+            id: call.id,
+            callback_due: flags.callback.map(|c| c.due_at),
+        })
     }
 
     /// Records the therapist's return call for a callback request.
-    pub fn return_call(&mut self, id: &AgreementId, request: &str, now: Timestamp) -> Result<EntryId> {
+    pub fn return_call(
+        &mut self,
+        id: &AgreementId,
+        request: &str,
+        now: Timestamp,
+    ) -> Result<EntryId> {
         let agreement = self.resolve(id)?;
         if self.me()?.role != Role::Therapist {
-            return Err(Error::NotPermitted { action: "return a call", allowed: Role::Therapist });
+            return Err(Error::NotPermitted {
+                action: "return a call",
+                allowed: Role::Therapist,
+            });
         }
         let request = EntryId::parse("call id", request)?;
         let coaching = self.coaching(&agreement)?;
@@ -125,10 +151,16 @@ impl Store {
             .find(|c| c.id == request)
             .ok_or_else(|| Error::not_found("call", request.as_str()))?;
         if coaching.rules.call_flags(original).callback.is_none() {
-            return Err(Error::invalid("call id", "that call is not a callback request"));
+            return Err(Error::invalid(
+                "call id",
+                "that call is not a callback request",
+            ));
         }
         if now < original.started_at {
-            return Err(Error::invalid("now", "a return call cannot come before the request"));
+            return Err(Error::invalid(
+                "now",
+                "a return call cannot come before the request",
+            ));
         }
         let call = Call {
             returns: Some(request),
@@ -146,12 +178,20 @@ impl Store {
 
     /// The therapist's preparation for the next session: what happened since `since`
     /// (default: the last in-person session, else the last 7 days) up to `now`.
-    pub fn summary(&mut self, id: &AgreementId, since: Option<Timestamp>, now: Timestamp) -> Result<Summary> {
+    pub fn summary(
+        &mut self,
+        id: &AgreementId,
+        since: Option<Timestamp>,
+        now: Timestamp,
+    ) -> Result<Summary> {
         let agreement = self.resolve(id)?;
         let coaching = self.coaching(&agreement)?;
         let since = since.unwrap_or_else(|| rules::default_summary_since(&coaching.state, now));
         if since > now {
-            return Err(Error::invalid("since", "the summary cannot start after now"));
+            return Err(Error::invalid(
+                "since",
+                "the summary cannot start after now",
+            ));
         }
         Ok(rules::summary(&coaching.state, &coaching.rules, since, now))
     }

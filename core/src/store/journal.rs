@@ -159,11 +159,18 @@ impl Store {
         let behaviors = projection::behaviors(&self.conn, agreement.ag)?;
         let calls = projection::latest_calls(&self.conn, agreement.ag, limit)?;
         let reports = projection::latest_reports(&self.conn, agreement.ag, limit)?;
-        let since = calls.iter().map(|c| c.started_at).min().unwrap_or(Timestamp::from_millis(i64::MAX));
+        let since = calls
+            .iter()
+            .map(|c| c.started_at)
+            .min()
+            .unwrap_or(Timestamp::from_millis(i64::MAX));
         let rules = self.rules_from(agreement.ag, since)?;
         let mut entries: Vec<LogEntry> = calls
             .into_iter()
-            .map(|call| LogEntry::Call { flags: rules.call_flags(&call), call })
+            .map(|call| LogEntry::Call {
+                flags: rules.call_flags(&call),
+                call,
+            })
             .collect();
         entries.extend(reports.into_iter().map(|report| {
             let behavior = report

@@ -139,6 +139,12 @@ pub fn open(path: &Path) -> Result<Connection> {
             | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
     check_ownership(&conn)?;
+    let pages: i64 = conn.pragma_query_value(None, "page_count", |r| r.get(0))?;
+    if pages == 0 {
+        // A new file, before its first page is written: lets compaction hand the
+        // pages of deleted chunks back to the file system (`incremental_vacuum`).
+        conn.pragma_update(None, "auto_vacuum", "INCREMENTAL")?;
+    }
     // WAL: readers never block the writer, and one fsync per commit. synchronous=FULL
     // also syncs the WAL at each commit, so a command that returned is on disk even if
     // the phone loses power right after (NORMAL would only protect against app crashes).
@@ -184,9 +190,6 @@ fn migrate(conn: &Connection) -> Result<()> {
         check_ownership(conn)?;
         let version: i32 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
         if version < 1 {
-            // Before the first table: lets compaction hand deleted chunks' pages back
-            // to the file system (`incremental_vacuum`) instead of keeping them.
-            conn.pragma_update(None, "auto_vacuum", "INCREMENTAL")?;
             conn.execute_batch(SCHEMA_V1)?;
             conn.pragma_update(None, "application_id", APPLICATION_ID)?;
         }

@@ -22,7 +22,7 @@ use automerge::{ActorId, AutoCommit, ChangeHash};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 use sha2::{Digest, Sha256};
 
-use crate::doc::{self, Writer};
+use crate::doc::{self, Changed, Writer};
 use crate::error::{AgreementNeeded, Error, Result};
 use crate::identity::DeviceIdentity;
 use crate::model::{AgreementId, Role};
@@ -195,21 +195,30 @@ impl Store {
     ) -> Result<T> {
         let doc = self.doc(agreement)?;
         let before = doc.get_heads();
-        let out = match edit(&mut Writer::new(doc)) {
+        let mut writer = Writer::new(doc);
+        let out = match edit(&mut writer) {
             Ok(out) => out,
             Err(e) => {
                 doc.rollback();
                 return Err(e);
             }
         };
+        let touched = writer.touched();
         doc.commit_with(CommitOptions::default().with_time(now.millis().div_euclid(1000)));
-        self.persist(agreement, &before)?;
+        self.persist(agreement, &before, Some(touched))?;
         Ok(out)
     }
 
     /// Persists everything the document gained since `before`, with its projection.
-    fn persist(&mut self, agreement: &Agreement, before: &[ChangeHash]) -> Result<()> {
-        let result = self.persist_inner(agreement, before);
+    /// `touched` names the entries a local change wrote; for a merge it is `None`
+    /// and a diff of the document finds them.
+    fn persist(
+        &mut self,
+        agreement: &Agreement,
+        before: &[ChangeHash],
+        touched: Option<Changed>,
+    ) -> Result<()> {
+        let result = self.persist_inner(agreement, before, touched);
         self.coaching.remove(&agreement.ag);
         if result.is_err() {
             // Forget the in-memory change: the next use reloads what is on disk.
@@ -226,7 +235,12 @@ impl Store {
     }
 
     /// Returns whether the document is due for compaction.
-    fn persist_inner(&mut self, agreement: &Agreement, before: &[ChangeHash]) -> Result<bool> {
+    fn persist_inner(
+        &mut self,
+        agreement: &Agreement,
+        before: &[ChangeHash],
+        touched: Option<Changed>,
+    ) -> Result<bool> {
         let Self { conn, docs, .. } = self;
         let doc = docs.get_mut(&agreement.ag).expect("loaded by the caller");
         let after = doc.get_heads();
@@ -234,7 +248,10 @@ impl Store {
             return Ok(false);
         }
         let chunk = doc.save_after(before);
-        let changed = doc::changed_entries(&doc.diff(before, &after));
+        let changed = match touched {
+            Some(touched) => touched,
+            None => doc::changed_entries(&doc.diff(before, &after)),
+        };
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         chunks::append(&tx, agreement.ag, &chunk, false)?;
         projection::apply(&tx, agreement.ag, &agreement.id, doc, &changed)?;

@@ -89,7 +89,14 @@ fn upsert(tx: &Transaction<'_>, ag: i64, agreement: &AgreementId, entry: &Entry)
             removed,
         } => tx
             .prepare_cached("INSERT OR REPLACE INTO resources VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?
-            .execute(params![ag, r.id.as_str(), r.name, r.contact, r.added_at.millis(), removed]),
+            .execute(params![
+                ag,
+                r.id.as_str(),
+                r.name,
+                r.contact,
+                r.added_at.millis(),
+                removed
+            ]),
         Entry::Behavior(b) => tx
             .prepare_cached("INSERT OR REPLACE INTO behaviors VALUES (?1, ?2, ?3, ?4, ?5)")?
             .execute(params![

@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::identity::AgreementStatus;
-use crate::model::{CallEnd, CallReason, CallStart, TermKey};
+use crate::model::{CallEnd, CallReason, CallStart, EntryId, TermKey};
 
 fn at(text: &str) -> Timestamp {
     Timestamp::parse_rfc3339("now", text).unwrap()
@@ -91,13 +91,30 @@ fn a_write_is_durable_and_the_projection_matches_a_rebuild() {
     p.client
         .end_call(
             &p.id,
-            call.as_str(),
+            call.id().as_str(),
             CallEnd::new(&["STOP".into()], Some(2), None).unwrap(),
             now.plus_minutes(6),
         )
         .unwrap();
-    p.client
+    let report = p
+        .client
         .report_behavior(&p.id, None, now.plus_hours(1), now.plus_hours(2))
+        .unwrap();
+    // Every kind of local write, so the rows each one touches are checked too.
+    let c = &mut p.client;
+    c.set_term(&p.id, TermKey::Availability, "Mon-Fri 09:00-17:00", now)
+        .unwrap();
+    let resource = c.add_resource(&p.id, "Line", "555-0100", now).unwrap();
+    c.remove_resource(&p.id, resource.as_str(), now).unwrap();
+    let behavior = c.add_behavior(&p.id, "b", false, now).unwrap();
+    c.remove_behavior(&p.id, behavior.as_str(), now).unwrap();
+    let holiday = c
+        .add_holiday(&p.id, "2026-12-24", "2026-12-26", Some("cover"), now)
+        .unwrap();
+    c.remove_holiday(&p.id, holiday.as_str(), now).unwrap();
+    c.sign(&p.id, now).unwrap();
+    c.record_session(&p.id, now, now).unwrap();
+    c.retract_report(&p.id, report.as_str(), now.plus_hours(3))
         .unwrap();
     let before = p.client.projection_dump(&p.id).unwrap();
     p.client.rebuild_projection(&p.id).unwrap();
@@ -242,4 +259,195 @@ fn clients_cannot_draft_and_stores_hold_one_identity() {
         p.client.init(Role::Client, "again", now),
         Err(Error::AlreadyInitialized)
     ));
+}
+
+mod merge_order {
+    //! Every decision is a function of the merged changes and `now`, not of the order
+    //! in which a phone received them.
+
+    use proptest::prelude::*;
+
+    use super::*;
+
+    #[derive(Clone, Debug)]
+    enum Edit {
+        Report { minutes: i64 },
+        RetractLast,
+        Call { minutes: i64, missed: bool },
+        Term(TermKey, &'static str),
+        Holiday(&'static str, &'static str),
+    }
+
+    fn edit() -> impl Strategy<Value = Edit> {
+        prop_oneof![
+            (0i64..4000).prop_map(|minutes| Edit::Report { minutes }),
+            Just(Edit::RetractLast),
+            (0i64..4000, any::<bool>())
+                .prop_map(|(minutes, missed)| Edit::Call { minutes, missed }),
+            prop::sample::select(vec![
+                (TermKey::LockoutHours, "12"),
+                (TermKey::LockoutHours, "0"),
+                (TermKey::LockoutHours, "30"),
+                (TermKey::Availability, "Mon-Fri 09:00-17:00"),
+                (
+                    TermKey::Availability,
+                    "Tue,Thu 12:00-22:00; Sat 10:00-14:00"
+                ),
+                (TermKey::TimeZone, "Europe/Berlin"),
+                (TermKey::ReturnCallMinutes, "15"),
+            ])
+            .prop_map(|(k, v)| Edit::Term(k, v)),
+            prop::sample::select(vec![
+                ("2026-03-03", "2026-03-04"),
+                ("2026-03-05", "2026-03-05")
+            ])
+            .prop_map(|(a, b)| Edit::Holiday(a, b)),
+        ]
+    }
+
+    fn apply(store: &mut Store, id: &AgreementId, edit: &Edit, reports: &mut Vec<EntryId>) {
+        let t0 = at("2026-03-02T12:00:00Z");
+        let now = t0.plus_minutes(5000);
+        match edit {
+            Edit::Report { minutes } => {
+                reports.push(
+                    store
+                        .report_behavior(id, None, t0.plus_minutes(*minutes), now)
+                        .unwrap(),
+                );
+            }
+            Edit::RetractLast => {
+                if let Some(report) = reports.pop() {
+                    store.retract_report(id, report.as_str(), now).unwrap();
+                }
+            }
+            Edit::Call { minutes, missed } => {
+                let start = CallStart::new(CallReason::Coaching, None, &[], Some(2)).unwrap();
+                let when = t0.plus_minutes(*minutes);
+                if let CallAttempt::Started { id: call, .. } =
+                    store.start_call(id, start, when).unwrap()
+                {
+                    let outcome = if *missed { "missed" } else { "completed" };
+                    let end = CallEnd::new(&[], None, Some(outcome)).unwrap();
+                    store
+                        .end_call(id, call.as_str(), end, when.plus_minutes(9))
+                        .unwrap();
+                }
+            }
+            Edit::Term(key, value) => store.set_term(id, *key, value, now).unwrap(),
+            Edit::Holiday(from, to) => {
+                store.add_holiday(id, from, to, None, now).unwrap();
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+        #[test]
+        fn decisions_do_not_depend_on_merge_order(
+            therapist_edits in prop::collection::vec(edit(), 0..8),
+            client_edits in prop::collection::vec(edit(), 0..8),
+        ) {
+            let mut p = pair();
+            let (mut t_reports, mut c_reports) = (Vec::new(), Vec::new());
+            for e in &therapist_edits { apply(&mut p.therapist, &p.id, e, &mut t_reports); }
+            for e in &client_edits { apply(&mut p.client, &p.id, e, &mut c_reports); }
+            let (from_t, from_c) = (p.therapist.export(&p.id).unwrap(), p.client.export(&p.id).unwrap());
+
+            // Two more phones receive the same changes in opposite orders.
+            let dir = tempfile::tempdir().unwrap();
+            let mut one = Store::open(dir.path().join("one.db")).unwrap();
+            one.init(Role::Client, "One", at("2026-03-02T00:00:00Z")).unwrap();
+            let mut two = Store::open(dir.path().join("two.db")).unwrap();
+            two.init(Role::Client, "Two", at("2026-03-02T00:00:00Z")).unwrap();
+            one.import(&from_t).unwrap();
+            one.import(&from_c).unwrap();
+            two.import(&from_c).unwrap();
+            two.import(&from_t).unwrap();
+            p.therapist.import(&from_c).unwrap();
+
+            prop_assert_eq!(one.heads(&p.id).unwrap(), two.heads(&p.id).unwrap());
+            let t0 = at("2026-03-02T12:00:00Z");
+            for minutes in (0..5200).step_by(97) {
+                let now = t0.plus_minutes(minutes);
+                let decision = one.status(&p.id, now).unwrap();
+                prop_assert_eq!(&decision, &two.status(&p.id, now).unwrap());
+                prop_assert_eq!(&decision, &p.therapist.status(&p.id, now).unwrap());
+            }
+            let now = t0.plus_minutes(5000);
+            let summary = one.summary(&p.id, Some(t0), now).unwrap();
+            prop_assert_eq!(&summary, &two.summary(&p.id, Some(t0), now).unwrap());
+            prop_assert_eq!(one.log(&p.id, 500).unwrap(), two.log(&p.id, 500).unwrap());
+        }
+    }
+}
+
+#[test]
+fn a_client_call_in_a_lockout_is_declined_and_logged() {
+    let mut p = pair();
+    let t0 = at("2026-03-02T12:00:00Z");
+    p.client.report_behavior(&p.id, None, t0, t0).unwrap();
+    let start = CallStart::new(CallReason::News, None, &[], None).unwrap();
+    let attempt = p
+        .client
+        .start_call(&p.id, start.clone(), t0.plus_hours(23))
+        .unwrap();
+    let CallAttempt::Declined { decision, .. } = &attempt else {
+        panic!("{attempt:?}")
+    };
+    assert_eq!(decision.locked_until, Some(t0.plus_hours(24)));
+    let logged = p.client.log(&p.id, 1).unwrap();
+    let LogEntry::Call { call, .. } = &logged[0] else {
+        panic!("{logged:?}")
+    };
+    assert_eq!(call.outcome, Some(crate::model::CallOutcome::Declined));
+    assert_eq!(call.shown_resources.len(), 2);
+    // Exactly at the end of the window the client may call again.
+    let again = p
+        .client
+        .start_call(&p.id, start, t0.plus_hours(24))
+        .unwrap();
+    assert!(matches!(again, CallAttempt::Started { .. }));
+}
+
+#[test]
+fn return_calls_are_for_therapists_and_callback_requests() {
+    let mut p = pair();
+    let t0 = at("2026-03-02T12:00:00Z");
+    p.therapist
+        .set_term(&p.id, TermKey::Availability, "Mon-Fri 09:00-17:00", t0)
+        .unwrap();
+    exchange(&mut p.therapist, &mut p.client, &p.id);
+    // Monday 2 March, 22:00 in New York: out of hours, due Tuesday 10:00.
+    let start = CallStart::new(CallReason::Coaching, None, &[], None).unwrap();
+    let attempt = p
+        .client
+        .start_call(&p.id, start, at("2026-03-03T03:00:00Z"))
+        .unwrap();
+    let CallAttempt::Started {
+        id: request,
+        callback_due,
+    } = attempt
+    else {
+        panic!()
+    };
+    assert_eq!(callback_due, Some(at("2026-03-03T15:00:00Z")));
+    assert!(matches!(
+        p.client.return_call(&p.id, request.as_str(), t0),
+        Err(Error::NotPermitted { .. })
+    ));
+    exchange(&mut p.client, &mut p.therapist, &p.id);
+    let late = at("2026-03-03T15:30:00Z");
+    let pending = &p.therapist.status(&p.id, late).unwrap().pending_callbacks;
+    assert!(pending[0].overdue);
+    p.therapist
+        .return_call(&p.id, request.as_str(), late)
+        .unwrap();
+    assert!(p
+        .therapist
+        .status(&p.id, late)
+        .unwrap()
+        .pending_callbacks
+        .is_empty());
 }

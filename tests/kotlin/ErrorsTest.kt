@@ -1,0 +1,204 @@
+package org.coachline.tests
+
+import java.nio.file.Files
+import java.nio.file.Path
+import java.util.concurrent.TimeUnit
+import org.coachline.CallEnding
+import org.coachline.CallReason
+import org.coachline.CallWorksheet
+import org.coachline.CoachlineException
+import org.coachline.CoachlineStore
+import org.coachline.EndOutcome
+import org.coachline.Role
+import org.coachline.TermKey
+import org.junit.jupiter.api.Test
+import org.junit.jupiter.api.io.TempDir
+import kotlin.test.assertEquals
+import kotlin.test.assertFailsWith
+import kotlin.test.assertFalse
+import kotlin.test.assertTrue
+
+/** Every variant of the error enum reaches Kotlin as its own typed exception. */
+class ErrorsTest {
+    @Test
+    fun `invalid input names the field`(@TempDir dir: Path) {
+        Phones(dir).use { phones ->
+            val id = phones.activeAgreement()
+            val urge = assertFailsWith<CoachlineException.InvalidInput> {
+                phones.client.startCall(id, CallWorksheet(CallReason.COACHING, urgeBefore = 9), MONDAY_MORNING)
+            }
+            assertEquals("urge", urge.field)
+            assertTrue(urge.reason.contains("0 to 5"), urge.reason)
+
+            val term = assertFailsWith<CoachlineException.InvalidInput> {
+                phones.therapist.setTerm(id, TermKey.CALL_MINUTES, "8-5", MONDAY_MORNING)
+            }
+            assertEquals("call-minutes", term.field)
+
+            val badId = assertFailsWith<CoachlineException.InvalidInput> { phones.client.agreement("xyz") }
+            assertEquals("agreement id", badId.field)
+
+            assertEquals("limit", assertFailsWith<CoachlineException.InvalidInput> { phones.client.log(id, -1) }.field)
+        }
+    }
+
+    @Test
+    fun `instants far outside the calendar are refused, not a crash`(@TempDir dir: Path) {
+        Phones(dir).use { phones ->
+            val id = phones.activeAgreement()
+            for (now in listOf(Long.MIN_VALUE, Long.MAX_VALUE)) {
+                val e = assertFailsWith<CoachlineException.InvalidInput> {
+                    phones.client.startCall(id, CallWorksheet(CallReason.COACHING), now)
+                }
+                assertEquals("now_ms", e.field)
+            }
+            val e = assertFailsWith<CoachlineException.InvalidInput> {
+                phones.client.reportBehavior(id, null, Long.MIN_VALUE, MONDAY_MORNING)
+            }
+            assertEquals("occurred_at_ms", e.field)
+            // The store is unharmed.
+            assertEquals(0, phones.client.log(id).size)
+        }
+    }
+
+    @Test
+    fun `not found names what and which id`(@TempDir dir: Path) {
+        Phones(dir).use { phones ->
+            val id = phones.activeAgreement()
+            val e = assertFailsWith<CoachlineException.NotFound> {
+                phones.client.endCall(id, "0123456789abcdef", CallEnding(EndOutcome.COMPLETED), MONDAY_MORNING)
+            }
+            assertEquals("call" to "0123456789abcdef", e.what to e.id)
+            val agreement = assertFailsWith<CoachlineException.NotFound> {
+                phones.client.agreement("0".repeat(32))
+            }
+            assertEquals("agreement", agreement.what)
+        }
+    }
+
+    @Test
+    fun `a client may not draft an agreement`(@TempDir dir: Path) {
+        Phones(dir).use { phones ->
+            val e = assertFailsWith<CoachlineException.NotPermitted> {
+                phones.client.createAgreement("Sam", null, MONDAY_MORNING)
+            }
+            assertEquals(Role.THERAPIST, e.allowedRole)
+            assertEquals("draft an agreement", e.action)
+            assertEquals("not permitted: only the therapist may draft an agreement", e.toString())
+        }
+    }
+
+    @Test
+    fun `identity errors`(@TempDir dir: Path) {
+        CoachlineStore.open(dir.resolve("new.db").toString()).use { store ->
+            assertEquals(null, store.whoami())
+            assertFailsWith<CoachlineException.NoIdentity> { store.createAgreement("Sam") }
+            assertFailsWith<CoachlineException.NoIdentity> { store.importAgreement(byteArrayOf()) }
+            store.init(Role.THERAPIST, "Dr. Rivera")
+            assertFailsWith<CoachlineException.AlreadyInitialized> { store.init(Role.CLIENT, "Sam") }
+        }
+    }
+
+    @Test
+    fun `the default agreement needs exactly one`(@TempDir dir: Path) {
+        CoachlineStore.open(dir.resolve("t.db").toString()).use { store ->
+            store.init(Role.THERAPIST, "Dr. Rivera")
+            assertEquals(0, assertFailsWith<CoachlineException.AgreementNeeded> { store.defaultAgreementId() }.agreementCount)
+            val id = store.createAgreement("Sam")
+            assertEquals(id, store.defaultAgreementId())
+            store.createAgreement("Alex")
+            assertEquals(2, assertFailsWith<CoachlineException.AgreementNeeded> { store.defaultAgreementId() }.agreementCount)
+        }
+    }
+
+    @Test
+    fun `bytes that are not an agreement change nothing`(@TempDir dir: Path) {
+        Phones(dir).use { phones ->
+            assertFailsWith<CoachlineException.NotAnAgreement> {
+                phones.client.importAgreement("not an agreement".toByteArray())
+            }
+            assertEquals(0, phones.client.listAgreements().size)
+        }
+    }
+
+    @Test
+    fun `a file that is not a store is refused and left alone`(@TempDir dir: Path) {
+        val file = dir.resolve("notes.txt")
+        Files.writeString(file, "my private notes")
+        assertFailsWith<CoachlineException.StoreUnusable> { CoachlineStore.open(file.toString()) }
+        assertEquals("my private notes", Files.readString(file))
+    }
+
+    @Test
+    fun `a store that cannot be opened is a storage error`(@TempDir dir: Path) {
+        val e = assertFailsWith<CoachlineException.Storage> {
+            CoachlineStore.open(dir.resolve("no/such/dir/store.db").toString())
+        }
+        assertTrue(e.reason.isNotEmpty())
+    }
+
+    @Test
+    fun `a store locked by another process is busy, then usable`(@TempDir dir: Path) {
+        Phones(dir).use { phones ->
+            val id = phones.activeAgreement()
+            val db = dir.resolve("client.db").toString()
+            // Another process takes the write lock and holds it for a while.
+            val holder = ProcessBuilder(
+                "python3", "-c",
+                "import sqlite3, sys, time\n" +
+                    "c = sqlite3.connect(sys.argv[1], isolation_level=None)\n" +
+                    "c.execute('BEGIN IMMEDIATE'); print('locked', flush=True); time.sleep(20)",
+                db,
+            ).redirectErrorStream(true).start()
+            try {
+                assertEquals("locked", holder.inputStream.bufferedReader().readLine())
+                assertFailsWith<CoachlineException.Busy> {
+                    phones.client.startCall(id, CallWorksheet(CallReason.COACHING), MONDAY_MORNING)
+                }
+            } finally {
+                holder.destroy()
+                holder.waitFor(10, TimeUnit.SECONDS)
+            }
+            phones.client.startCall(id, CallWorksheet(CallReason.COACHING), MONDAY_MORNING)
+            assertEquals(1, phones.client.log(id).size)
+        }
+    }
+
+    @Test
+    fun `after closeStore every call is Closed, from any thread, and closing again is fine`(@TempDir dir: Path) {
+        val store = CoachlineStore.open(dir.resolve("c.db").toString())
+        store.init(Role.CLIENT, "Sam")
+        store.closeStore()
+        assertFailsWith<CoachlineException.Closed> { store.whoami() }
+        var seen: Throwable? = null
+        Thread { seen = runCatching { store.listAgreements() }.exceptionOrNull() }.apply { start(); join() }
+        assertTrue(seen is CoachlineException.Closed, "$seen")
+        store.closeStore()
+        store.close()
+        // The file is closed and whole: it opens again with its identity.
+        CoachlineStore.open(dir.resolve("c.db").toString()).use { assertEquals("Sam", it.whoami()?.name) }
+    }
+
+    @Test
+    fun `after the object is freed a call is an exception, not a crash`(@TempDir dir: Path) {
+        val store = CoachlineStore.open(dir.resolve("c.db").toString())
+        store.close()
+        assertFailsWith<IllegalStateException> { store.whoami() }
+    }
+
+    @Test
+    fun `errors never carry what a person wrote`(@TempDir dir: Path) {
+        Phones(dir).use { phones ->
+            val id = phones.activeAgreement()
+            val secret = "my secret situation"
+            val e = assertFailsWith<CoachlineException.InvalidInput> {
+                phones.client.startCall(id, CallWorksheet(CallReason.COACHING, secret, listOf("a\nb")), MONDAY_MORNING)
+            }
+            assertFalse(e.toString().contains(secret) || e.message.contains(secret))
+            val label = assertFailsWith<CoachlineException.InvalidInput> {
+                phones.client.reportBehavior(id, "a private label", null, MONDAY_MORNING)
+            }
+            assertFalse(label.toString().contains("private"))
+        }
+    }
+}
