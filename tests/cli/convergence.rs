@@ -138,7 +138,12 @@ fn apply(phone: &Phone, edit: &Edit) {
             phone.ok(&["agreement", "set", key, value]);
         }
         Edit::Call(urge) => {
-            phone.ok(&["call", "start", "--urge", &urge.to_string()]);
+            // Declined (exit 3) when a reported behaviour locks calls: still recorded.
+            let code = phone
+                .run(&["call", "start", "--urge", &urge.to_string()])
+                .status
+                .code();
+            assert!(matches!(code, Some(0) | Some(3)), "{code:?}");
         }
         Edit::Report(minutes) => {
             let at = format!("2026-11-23T13:{minutes:02}:00Z");

@@ -4,6 +4,7 @@ import java.nio.file.Path
 import java.util.concurrent.CountDownLatch
 import java.util.concurrent.Executors
 import java.util.concurrent.TimeUnit
+import org.coachline.CallAttempt
 import org.coachline.CallReason
 import org.coachline.CallWorksheet
 import org.coachline.CoachlineException
@@ -12,6 +13,12 @@ import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.io.TempDir
 import kotlin.test.assertEquals
 import kotlin.test.assertTrue
+
+/** The id of the call an attempt recorded, started or declined. */
+fun CallAttempt.callId(): String = when (this) {
+    is CallAttempt.Started -> callId
+    is CallAttempt.Declined -> callId
+}
 
 /** One store object shared by many threads, as an app's UI and workers share it. */
 class ConcurrencyTest {
@@ -28,7 +35,7 @@ class ConcurrencyTest {
                     go.await()
                     (0 until callsEach).map { n ->
                         val now = MONDAY_MORNING + (t * callsEach + n) * MINUTE
-                        val call = phones.client.startCall(id, CallWorksheet(CallReason.COACHING, "thread $t", urgeBefore = n), now)
+                        val call = phones.client.startCall(id, CallWorksheet(CallReason.COACHING, "thread $t", urgeBefore = n), now).callId()
                         // Reads interleave with the writes of other threads.
                         phones.client.agreement(id)
                         call

@@ -2,12 +2,14 @@ package org.coachline.tests
 
 import java.nio.file.Path
 import org.coachline.AgreementStatus
+import org.coachline.CallAttempt
 import org.coachline.CallEnding
 import org.coachline.CallOutcome
 import org.coachline.CallReason
 import org.coachline.CallWorksheet
 import org.coachline.EndOutcome
 import org.coachline.LogEntry
+import org.coachline.Permission
 import org.coachline.Role
 import org.coachline.TermKey
 import org.coachline.Weekday
@@ -15,6 +17,8 @@ import org.coachline.coreVersion
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.io.TempDir
 import kotlin.test.assertEquals
+import kotlin.test.assertFalse
+import kotlin.test.assertIs
 import kotlin.test.assertNotNull
 import kotlin.test.assertNull
 import kotlin.test.assertTrue
@@ -22,7 +26,7 @@ import kotlin.test.assertTrue
 /** The whole life of an agreement, on two phones, through the generated Kotlin API. */
 class LifecycleTest {
     @Test
-    fun `a therapist and a client draft, exchange, sign, call and report`(@TempDir dir: Path) {
+    fun `a therapist and a client draft, exchange, sign, call, report and review`(@TempDir dir: Path) {
         Phones(dir).use { phones ->
             val (therapist, client) = phones.therapist to phones.client
             val t0 = MONDAY_MORNING - HOUR
@@ -75,49 +79,107 @@ class LifecycleTest {
             )
             assertEquals(listOf(AgreementStatus.ACTIVE), therapist.listAgreements().map { it.status })
 
-            // The client calls for coaching, with the worksheet, and the call ends.
-            val call = client.startCall(
-                id,
-                CallWorksheet(CallReason.COACHING, "argument at work", listOf("TIPP", "Paced breathing"), 4),
-                MONDAY_MORNING,
+            // Monday 10:00 in New York: the client may call, and calls for coaching.
+            val now = client.status(id, MONDAY_MORNING)
+            assertEquals(Permission.ALLOWED, now.permission)
+            assertTrue(now.available)
+            assertEquals("You can call your therapist now.", now.message)
+            assertFalse(now.showBackupPlan)
+            val coaching = assertIs<CallAttempt.Started>(
+                client.startCall(
+                    id,
+                    CallWorksheet(CallReason.COACHING, "argument at work", listOf("TIPP", "Paced breathing"), 4),
+                    MONDAY_MORNING,
+                ),
             )
-            client.endCall(id, call, CallEnding(EndOutcome.COMPLETED, listOf("Opposite action"), 2), MONDAY_MORNING + 6 * MINUTE)
+            assertNull(coaching.callbackDueMs)
+            // Twelve minutes: longer than the agreed 5-8, flagged and not blocked.
+            client.endCall(id, coaching.callId, CallEnding(EndOutcome.COMPLETED, listOf("Opposite action"), 2), MONDAY_MORNING + 12 * MINUTE)
 
-            // A skills question with only the reason given: the other fields default.
-            val question = client.startCall(id, CallWorksheet(CallReason.CLARIFICATION), MONDAY_MORNING + HOUR)
-            client.endCall(id, question, CallEnding(EndOutcome.MISSED), MONDAY_MORNING + HOUR + MINUTE)
+            // Monday 22:00 in New York, out of hours: the call asks for a call back.
+            val night = at("2026-03-03T03:00:00Z")
+            assertEquals(Permission.THERAPIST_UNAVAILABLE, client.status(id, night).permission)
+            val request = assertIs<CallAttempt.Started>(client.startCall(id, CallWorksheet(CallReason.CLARIFICATION), night))
+            assertEquals(at("2026-03-03T15:00:00Z"), request.callbackDueMs, "an hour into Tuesday's hours")
+            client.endCall(id, request.callId, CallEnding(EndOutcome.MISSED), night + MINUTE)
 
-            // An hour after it happened, the client reports a target behaviour.
-            val report = client.reportBehavior(id, "self-harm", MONDAY_MORNING + 3 * HOUR, MONDAY_MORNING + 4 * HOUR)
+            // The therapist's phone receives the log and returns the call on time.
+            phones.carry(id, client, therapist)
+            val returned = therapist.returnCall(id, request.callId, at("2026-03-03T14:30:00Z"))
+            therapist.endCall(id, returned, CallEnding(EndOutcome.COMPLETED), at("2026-03-03T14:36:00Z"))
+            phones.carry(id, therapist, client)
+            assertEquals(emptyList(), client.status(id, at("2026-03-03T15:30:00Z")).pendingCallbacks)
+
+            // Tuesday: the client reports a target behaviour an hour after it happened.
+            val occurred = at("2026-03-03T16:00:00Z")
+            val report = client.reportBehavior(id, "self-harm", occurred, occurred + HOUR)
+            val locked = client.status(id, occurred + HOUR)
+            assertEquals(Permission.LOCKED_OUT, locked.permission)
+            assertEquals(occurred + 24 * HOUR, locked.lockedUntilMs)
+            assertTrue(locked.message.contains("24-hour rule"), locked.message)
+            assertTrue(locked.showBackupPlan)
+            assertNotNull(locked.backupPlan)
+            assertEquals(3, locked.resources.size)
+
+            // A call in the lockout is declined, logged, and answered with the resources.
+            val declined = assertIs<CallAttempt.Declined>(
+                client.startCall(id, CallWorksheet(CallReason.COACHING, urgeBefore = 5), occurred + 2 * HOUR),
+            )
+            assertEquals(Permission.LOCKED_OUT, declined.decision.permission)
+            assertEquals(locked.resources, declined.decision.resources)
 
             // The therapist's phone receives the whole log.
             phones.carry(id, client, therapist)
             val log = therapist.log(id, 10)
-            assertEquals(3, log.size)
-            val first = log.first() as LogEntry.ReportEntry
-            assertEquals(report, first.report.id)
-            assertEquals("self-harm", first.report.behavior?.label)
-            assertEquals(Role.CLIENT, first.report.reportedBy)
-            assertNull(first.report.retractedAtMs)
-            val coaching = log.filterIsInstance<LogEntry.CallEntry>().map { it.call }.single { it.id == call }
-            assertEquals(CallReason.COACHING, coaching.reason)
-            assertEquals(listOf("TIPP", "Paced breathing"), coaching.tried)
-            assertEquals(4 to 2, coaching.urgeBefore to coaching.urgeAfter)
-            assertEquals(listOf("Opposite action"), coaching.suggested)
-            assertEquals(CallOutcome.COMPLETED, coaching.outcome)
-            assertEquals(MONDAY_MORNING + 6 * MINUTE, coaching.endedAtMs)
-            val missed = log.filterIsInstance<LogEntry.CallEntry>().map { it.call }.single { it.id == question }
-            assertEquals(CallOutcome.MISSED, missed.outcome)
-            assertEquals(emptyList(), missed.tried)
+            assertEquals(5, log.size)
+            val declinedCall = assertIs<LogEntry.CallEntry>(log[0]).call
+            assertEquals(declined.callId, declinedCall.id)
+            assertEquals(CallOutcome.DECLINED, declinedCall.outcome)
+            assertTrue(declinedCall.shownResources.any { it.contains("988") })
+            val reported = assertIs<LogEntry.ReportEntry>(log[1]).report
+            assertEquals(report, reported.id)
+            assertEquals("self-harm", reported.behavior?.label)
+            assertEquals(Role.CLIENT, reported.reportedBy)
+            assertNull(reported.retractedAtMs)
+            val returnEntry = assertIs<LogEntry.CallEntry>(log[2])
+            assertEquals(request.callId, returnEntry.call.returnsCallId)
+            assertEquals(Role.THERAPIST, returnEntry.call.startedBy)
+            val requestEntry = assertIs<LogEntry.CallEntry>(log[3])
+            assertEquals(CallOutcome.MISSED, requestEntry.call.outcome)
+            assertEquals(emptyList(), requestEntry.call.tried)
+            assertEquals(true, requestEntry.flags.callback?.metInTime)
+            val coachingEntry = assertIs<LogEntry.CallEntry>(log[4])
+            assertEquals(CallReason.COACHING, coachingEntry.call.reason)
+            assertEquals(listOf("TIPP", "Paced breathing"), coachingEntry.call.tried)
+            assertEquals(4 to 2, coachingEntry.call.urgeBefore to coachingEntry.call.urgeAfter)
+            assertEquals(listOf("Opposite action"), coachingEntry.call.suggested)
+            assertEquals(MONDAY_MORNING + 12 * MINUTE, coachingEntry.call.endedAtMs)
+            assertTrue(coachingEntry.flags.long)
+            assertFalse(coachingEntry.flags.duringLockout)
 
-            // The report was a mistake: retracted, it stays in the history.
-            therapist.retractReport(id, report, MONDAY_MORNING + 5 * HOUR)
-            val retracted = therapist.log(id, 1).single() as LogEntry.ReportEntry
-            assertEquals(MONDAY_MORNING + 5 * HOUR, retracted.report.retractedAtMs)
+            // The therapist prepares the next session from the summary.
+            val summary = therapist.summary(id, at("2026-03-02T00:00:00Z"), at("2026-03-04T20:00:00Z"))
+            assertEquals(at("2026-03-04T20:00:00Z"), summary.untilMs)
+            assertEquals(CallReason.entries.toSet(), summary.callsByReason.map { it.reason }.toSet())
+            assertEquals(1, summary.callsByReason.single { it.reason == CallReason.COACHING }.count)
+            assertEquals(listOf(declined.callId), summary.declinedAttempts.map { it.callId })
+            assertEquals(listOf(report), summary.lockouts.map { it.reportId })
+            assertEquals(listOf(coaching.callId), summary.durations.longCallIds)
+            val callback = summary.callbackRequests.single()
+            assertEquals(request.callId to true, callback.callId to callback.metInTime)
+            assertTrue(summary.skillsTried.any { it.skill == "TIPP" && it.count == 1 })
+            assertEquals(listOf("Opposite action"), summary.skillsSuggested.map { it.skill })
+            assertTrue(summary.urges.any { it.callId == coaching.callId && it.before == 4 && it.after == 2 })
+
+            // The report was a mistake: retracted, it no longer locks, and stays in history.
+            therapist.retractReport(id, report, occurred + 3 * HOUR)
+            assertEquals(Permission.ALLOWED, therapist.status(id, occurred + 3 * HOUR).permission)
+            val retracted = therapist.log(id, 10).filterIsInstance<LogEntry.ReportEntry>().single()
+            assertEquals(occurred + 3 * HOUR, retracted.report.retractedAtMs)
 
             // An in-person session, and an edit that makes both sign again.
-            assertNotNull(therapist.recordSession(id, MONDAY_MORNING + 6 * HOUR, MONDAY_MORNING + 6 * HOUR))
-            therapist.setTerm(id, TermKey.LOCKOUT_HOURS, "12", MONDAY_MORNING + 7 * HOUR)
+            assertNotNull(therapist.recordSession(id, occurred + 4 * HOUR, occurred + 4 * HOUR))
+            therapist.setTerm(id, TermKey.LOCKOUT_HOURS, "12", occurred + 5 * HOUR)
             assertEquals(AgreementStatus.NEEDS_RESIGNING, therapist.agreement(id).status)
         }
     }
@@ -127,10 +189,13 @@ class LifecycleTest {
         Phones(dir).use { phones ->
             val id = phones.activeAgreement()
             val before = System.currentTimeMillis()
-            val call = phones.client.startCall(id, CallWorksheet(CallReason.NEWS))
-            val started = (phones.client.log(id).single() as LogEntry.CallEntry).call
-            assertEquals(call, started.id)
+            val attempt = phones.client.startCall(id, CallWorksheet(CallReason.NEWS))
+            val started = assertIs<LogEntry.CallEntry>(phones.client.log(id).single()).call
+            assertEquals(assertIs<CallAttempt.Started>(attempt).callId, started.id)
             assertTrue(started.startedAtMs in before..System.currentTimeMillis())
+            // status and summary with the system clock too.
+            phones.client.status(id)
+            assertTrue(phones.client.summary(id).untilMs >= started.startedAtMs)
         }
     }
 

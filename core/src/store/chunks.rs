@@ -60,6 +60,9 @@ pub fn compact(conn: &mut Connection, ag: i64, doc: &mut AutoCommit) -> Result<(
         params![ag, seq],
     )?;
     tx.commit()?;
-    conn.execute_batch("PRAGMA incremental_vacuum")?;
+    // Each step of this pragma frees one page: step it to the end.
+    let mut vacuum = conn.prepare("PRAGMA incremental_vacuum")?;
+    let mut freed = vacuum.query([])?;
+    while freed.next()?.is_some() {}
     Ok(())
 }

@@ -74,6 +74,16 @@ impl Store {
         }))
     }
 
+    /// Rules that decide exactly at `now`, read from the part of the history that can
+    /// matter then: reports whose windows can reach `now`, and calls since the last
+    /// completed one (earlier callback requests have all been answered). A write that
+    /// must decide first (starting a call) pays for a few rows, not for the history.
+    pub(super) fn rules_at(&self, ag: i64, now: Timestamp) -> Result<Rules> {
+        let since = projection::last_completed_call(&self.conn, ag, now)?
+            .map_or(Timestamp::from_millis(i64::MIN), |t| t.min(now));
+        self.rules_from(ag, since)
+    }
+
     /// The agreement's rules, worked out on first use after a change.
     pub(super) fn coaching(&mut self, agreement: &Agreement) -> Result<&Coaching> {
         if !self.coaching.contains_key(&agreement.ag) {
@@ -102,7 +112,8 @@ impl Store {
     ) -> Result<CallAttempt> {
         let agreement = self.resolve(id)?;
         let role = self.me()?.role;
-        let decision = self.coaching(&agreement)?.rules.decide(now);
+        let rules = self.rules_at(agreement.ag, now)?;
+        let decision = rules.decide(now);
         let mut call = start.into_call(role, now);
         let declined = role == Role::Client && decision.permission == Permission::LockedOut;
         if declined {
@@ -121,7 +132,7 @@ impl Store {
                 decision,
             });
         }
-        let flags = self.coaching(&agreement)?.rules.call_flags(&call);
+        let flags = self.rules_at(agreement.ag, now)?.call_flags(&call);
         Ok(CallAttempt::Started {
             id: call.id,
             callback_due: flags.callback.map(|c| c.due_at),

@@ -1,6 +1,7 @@
 //! The call log, behaviour reports and in-person sessions.
 
 use super::{projection, Store};
+use crate::doc::{self, Collection, Entry};
 use crate::error::{Error, Result};
 use crate::model::{AgreementId, Behavior, Call, CallEnd, EntryId, Report, Session};
 use crate::rules::CallFlags;
@@ -54,8 +55,12 @@ impl Store {
         let agreement = self.resolve(id)?;
         self.me()?;
         let call_id = EntryId::parse("call id", call)?;
-        let call = projection::call(&self.conn, agreement.ag, &call_id)?
-            .ok_or_else(|| Error::not_found("call", call_id.as_str()))?;
+        // A write loads the document anyway; the projection is keyed by time.
+        let call =
+            match doc::read_entry(self.doc(&agreement)?, Collection::Calls, call_id.as_str())? {
+                Some(Entry::Call(call)) => call,
+                _ => return Err(Error::not_found("call", call_id.as_str())),
+            };
         if call.outcome.is_some() {
             return Err(Error::invalid("call id", "that call has already ended"));
         }
@@ -118,8 +123,14 @@ impl Store {
         let agreement = self.resolve(id)?;
         self.me()?;
         let report_id = EntryId::parse("report id", report)?;
-        let report = projection::report(&self.conn, agreement.ag, &report_id)?
-            .ok_or_else(|| Error::not_found("behavior report", report_id.as_str()))?;
+        let report = match doc::read_entry(
+            self.doc(&agreement)?,
+            Collection::Reports,
+            report_id.as_str(),
+        )? {
+            Some(Entry::Report(report)) => report,
+            _ => return Err(Error::not_found("behavior report", report_id.as_str())),
+        };
         if report.retracted_at.is_some() {
             return Err(Error::invalid(
                 "report id",

@@ -75,21 +75,24 @@ CREATE TABLE signatures (
     public_key BLOB NOT NULL, terms_hash BLOB NOT NULL, verifies INTEGER NOT NULL,
     PRIMARY KEY (ag, id)
 ) WITHOUT ROWID;
+-- Calls and reports are keyed by time first: the log, the rules and the summary read
+-- them by time, and a separate time index would cost as much space again as their ids.
+-- Small codes instead of words keep rows short: role 0 client, 1 therapist; reason
+-- 0 coaching, 1 clarification, 2 repair, 3 news; outcome 0 completed, 1 missed,
+-- 2 declined.
 CREATE TABLE calls (
-    ag INTEGER NOT NULL, id TEXT NOT NULL,
-    reason TEXT NOT NULL, started_by TEXT NOT NULL, started_at INTEGER NOT NULL,
+    ag INTEGER NOT NULL, started_at INTEGER NOT NULL, id TEXT NOT NULL,
+    reason INTEGER NOT NULL, started_by INTEGER NOT NULL,
     ended_at INTEGER, situation TEXT, tried TEXT, urge_before INTEGER,
-    suggested TEXT, urge_after INTEGER, outcome TEXT, returns TEXT, shown_resources TEXT,
-    PRIMARY KEY (ag, id)
+    suggested TEXT, urge_after INTEGER, outcome INTEGER, returns TEXT, shown_resources TEXT,
+    PRIMARY KEY (ag, started_at, id)
 ) WITHOUT ROWID;
-CREATE INDEX calls_by_time ON calls(ag, started_at);
 CREATE TABLE reports (
-    ag INTEGER NOT NULL, id TEXT NOT NULL,
-    behavior TEXT, occurred_at INTEGER NOT NULL, reported_at INTEGER NOT NULL,
-    reported_by TEXT NOT NULL, retracted_at INTEGER,
-    PRIMARY KEY (ag, id)
+    ag INTEGER NOT NULL, occurred_at INTEGER NOT NULL, id TEXT NOT NULL,
+    behavior TEXT, reported_at INTEGER NOT NULL, reported_by INTEGER NOT NULL,
+    retracted_at INTEGER,
+    PRIMARY KEY (ag, occurred_at, id)
 ) WITHOUT ROWID;
-CREATE INDEX reports_by_time ON reports(ag, occurred_at);
 CREATE TABLE sessions (
     ag INTEGER NOT NULL, id TEXT NOT NULL,
     at INTEGER NOT NULL, recorded_by TEXT NOT NULL,

@@ -19,6 +19,55 @@ use crate::model::{
 };
 use crate::time::Timestamp;
 
+/// The small integer codes of the `calls` and `reports` tables (see the schema).
+mod codes {
+    use crate::error::{Error, Result};
+    use crate::model::{CallOutcome, CallReason, Role};
+
+    const OUTCOMES: [CallOutcome; 3] = [
+        CallOutcome::Completed,
+        CallOutcome::Missed,
+        CallOutcome::Declined,
+    ];
+
+    fn position<T: PartialEq>(all: &[T], value: T) -> i64 {
+        all.iter()
+            .position(|v| *v == value)
+            .expect("every value has a code") as i64
+    }
+
+    fn decode<T: Copy>(all: &[T], code: i64) -> Result<T> {
+        usize::try_from(code)
+            .ok()
+            .and_then(|i| all.get(i).copied())
+            .ok_or_else(|| Error::StoreUnusable("a stored code is damaged".into()))
+    }
+
+    pub fn role(role: Role) -> i64 {
+        position(&Role::ALL, role)
+    }
+
+    pub fn to_role(code: i64) -> Result<Role> {
+        decode(&Role::ALL, code)
+    }
+
+    pub fn reason(reason: CallReason) -> i64 {
+        position(&CallReason::ALL, reason)
+    }
+
+    pub fn to_reason(code: i64) -> Result<CallReason> {
+        decode(&CallReason::ALL, code)
+    }
+
+    pub fn outcome(outcome: CallOutcome) -> i64 {
+        position(&OUTCOMES, outcome)
+    }
+
+    pub fn to_outcome(code: i64) -> Result<CallOutcome> {
+        decode(&OUTCOMES, code)
+    }
+}
+
 fn table(collection: Collection) -> &'static str {
     match collection {
         Collection::Edits => "term_edits",
@@ -140,17 +189,17 @@ fn upsert(tx: &Transaction<'_>, ag: i64, agreement: &AgreementId, entry: &Entry)
             )?
             .execute(params![
                 ag,
-                c.id.as_str(),
-                c.reason.as_str(),
-                c.started_by.as_str(),
                 c.started_at.millis(),
+                c.id.as_str(),
+                codes::reason(c.reason),
+                codes::role(c.started_by),
                 c.ended_at.map(Timestamp::millis),
                 c.situation,
                 lines(&c.tried),
                 c.urge_before.map(|u| u.value()),
                 lines(&c.suggested),
                 c.urge_after.map(|u| u.value()),
-                c.outcome.map(|o| o.as_str()),
+                c.outcome.map(codes::outcome),
                 c.returns.as_ref().map(EntryId::as_str),
                 lines(&c.shown_resources),
             ]),
@@ -158,11 +207,11 @@ fn upsert(tx: &Transaction<'_>, ag: i64, agreement: &AgreementId, entry: &Entry)
             .prepare_cached("INSERT OR REPLACE INTO reports VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?
             .execute(params![
                 ag,
+                r.occurred_at.millis(),
                 r.id.as_str(),
                 r.behavior.as_ref().map(EntryId::as_str),
-                r.occurred_at.millis(),
                 r.reported_at.millis(),
-                r.reported_by.as_str(),
+                codes::role(r.reported_by),
                 r.retracted_at.map(Timestamp::millis),
             ]),
         Entry::Session(s) => tx
@@ -387,8 +436,8 @@ fn call_from_row(r: &Row<'_>) -> Result<Call> {
     };
     Ok(Call {
         id: entry_id(r.get(0)?)?,
-        reason: r.get::<_, String>(1)?.parse().map_err(|_| damaged())?,
-        started_by: role(r.get(2)?)?,
+        reason: codes::to_reason(r.get(1)?)?,
+        started_by: codes::to_role(r.get(2)?)?,
         started_at: Timestamp::from_millis(r.get(3)?),
         ended_at: r.get::<_, Option<i64>>(4)?.map(Timestamp::from_millis),
         situation: r.get(5)?,
@@ -397,20 +446,12 @@ fn call_from_row(r: &Row<'_>) -> Result<Call> {
         suggested: split(r.get(8)?),
         urge_after: urge(r.get(9)?)?,
         outcome: r
-            .get::<_, Option<String>>(10)?
-            .map(|o| crate::model::CallOutcome::parse_stored(&o).ok_or_else(damaged))
+            .get::<_, Option<i64>>(10)?
+            .map(codes::to_outcome)
             .transpose()?,
         returns: r.get::<_, Option<String>>(11)?.map(entry_id).transpose()?,
         shown_resources: split(r.get(12)?),
     })
-}
-
-pub fn call(conn: &Connection, ag: i64, id: &EntryId) -> Result<Option<Call>> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {CALL_COLUMNS} FROM calls WHERE ag = ?1 AND id = ?2"
-    ))?;
-    let mut rows = stmt.query(params![ag, id.as_str()])?;
-    rows.next()?.map(call_from_row).transpose()
 }
 
 /// Calls started at or after `since`, oldest first.
@@ -424,6 +465,19 @@ pub fn calls_since(conn: &Connection, ag: i64, since: Timestamp) -> Result<Vec<C
         out.push(call_from_row(row)?);
     }
     Ok(out)
+}
+
+/// When the last completed call at or before `at` started: every callback request
+/// before it has been answered (see [`crate::rules::callbacks`]).
+pub fn last_completed_call(conn: &Connection, ag: i64, at: Timestamp) -> Result<Option<Timestamp>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT started_at FROM calls WHERE ag = ?1 AND started_at <= ?2 AND outcome = 0 \
+             ORDER BY started_at DESC LIMIT 1",
+        )?
+        .query_row(params![ag, at.millis()], |r| r.get(0))
+        .optional()?
+        .map(Timestamp::from_millis))
 }
 
 /// The newest calls first.
@@ -445,20 +499,12 @@ fn report_from_row(r: &Row<'_>) -> Result<Report> {
         behavior: r.get::<_, Option<String>>(1)?.map(entry_id).transpose()?,
         occurred_at: Timestamp::from_millis(r.get(2)?),
         reported_at: Timestamp::from_millis(r.get(3)?),
-        reported_by: role(r.get(4)?)?,
+        reported_by: codes::to_role(r.get(4)?)?,
         retracted_at: r.get::<_, Option<i64>>(5)?.map(Timestamp::from_millis),
     })
 }
 
 const REPORT_COLUMNS: &str = "id, behavior, occurred_at, reported_at, reported_by, retracted_at";
-
-pub fn report(conn: &Connection, ag: i64, id: &EntryId) -> Result<Option<Report>> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {REPORT_COLUMNS} FROM reports WHERE ag = ?1 AND id = ?2"
-    ))?;
-    let mut rows = stmt.query(params![ag, id.as_str()])?;
-    rows.next()?.map(report_from_row).transpose()
-}
 
 /// Reports that occurred at or after `since`, oldest first.
 pub fn reports_since(conn: &Connection, ag: i64, since: Timestamp) -> Result<Vec<Report>> {
