@@ -44,6 +44,16 @@ pub enum Error {
     #[error("unusable store: {0}")]
     StoreUnusable(String),
 
+    /// A sync message that was refused before anything was applied: the store is
+    /// exactly as it was. `reason` says which check failed.
+    #[error("sync message rejected: {reason}")]
+    Rejected { reason: Rejection },
+
+    /// An invitation that cannot pair two phones (given to `join`, or carried by a
+    /// joining client's first message). Nothing was changed.
+    #[error("invitation refused: {0}")]
+    InvitationRefused(InvitationProblem),
+
     #[error("storage error: {0}")]
     Storage(#[from] rusqlite::Error),
 
@@ -73,7 +83,73 @@ impl std::fmt::Display for AgreementNeeded {
     }
 }
 
+/// Why a sync message was rejected. None of these says anything about the message's
+/// content: a rejected message was either never opened or never applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rejection {
+    /// Not a Coachline sync message, from an unknown version, or over the size limit.
+    Malformed,
+    /// Sealed for another device.
+    WrongRecipient,
+    /// The sender is not this agreement's paired peer on this device.
+    UnknownSender,
+    /// Its counter is not above the last one accepted from that sender: a replay, or
+    /// a message overtaken by a newer one (whose sync supersedes it).
+    Replayed,
+    /// The authenticated encryption does not open: a changed byte, or a sender
+    /// without the key it claims.
+    Tampered,
+    /// It opened, but what it carries is not a valid change of this agreement (not
+    /// an Automerge sync message, a malformed entry, a different agreement header).
+    InvalidContent,
+}
+
+impl std::fmt::Display for Rejection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Malformed => {
+                "not a Coachline sync message (or too large, or from a newer version)"
+            }
+            Self::WrongRecipient => "it was sealed for another device",
+            Self::UnknownSender => "the sender is not this agreement's paired peer",
+            Self::Replayed => "it was already received, or a newer message from the sender was",
+            Self::Tampered => "it was altered in transit or forged (authentication failed)",
+            Self::InvalidContent => "it does not carry valid changes of this agreement",
+        })
+    }
+}
+
+/// Why an invitation cannot be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InvitationProblem {
+    /// Not an invitation line at all (prefix, characters or length).
+    Malformed,
+    /// Its signature does not verify, or the therapist's device never issued it: the
+    /// line was altered or mistyped.
+    Forged,
+    Expired,
+    /// Already used by another phone; invitations are one-time.
+    Spent,
+}
+
+impl std::fmt::Display for InvitationProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Malformed => "not a Coachline invitation (expected one line starting COACHLINE1:)",
+            Self::Forged => {
+                "the invitation was altered or mistyped, or was not issued by the therapist's device"
+            }
+            Self::Expired => "the invitation has expired: ask the therapist for a new one",
+            Self::Spent => "the invitation was already used by another phone: ask for a new one",
+        })
+    }
+}
+
 impl Error {
+    pub fn rejected(reason: Rejection) -> Self {
+        Self::Rejected { reason }
+    }
+
     pub fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
         Self::InvalidInput {
             field,
@@ -100,6 +176,8 @@ impl Error {
                 | Self::AlreadyInitialized
                 | Self::AgreementNeeded(_)
                 | Self::NotAnAgreement(_)
+                | Self::Rejected { .. }
+                | Self::InvitationRefused(_)
         )
     }
 }

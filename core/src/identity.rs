@@ -1,8 +1,10 @@
 //! The device's identity and agreement signatures.
 //!
-//! Each store holds exactly one identity: a role, a display name and an Ed25519 key
-//! pair. The secret key is written to the store once and never leaves it: nothing in
-//! this module prints, serializes or returns it (its `Debug` is redacted).
+//! Each store holds exactly one identity: a role, a display name, an Ed25519 key pair
+//! that signs agreements, and an X25519 key pair that seals and opens sync messages
+//! ([`crate::sync`]). Two keys, not one converted into the other: a key is used for
+//! one purpose only. The secret keys are written to the store once and never leave
+//! it: nothing in this module prints, serializes or returns them (`Debug` is redacted).
 
 use std::fmt;
 
@@ -18,6 +20,9 @@ pub struct DeviceIdentity {
     pub role: Role,
     pub name: String,
     key: SigningKey,
+    sync_key: [u8; 32],
+    /// Derived from `sync_key` once: every sealed message needs it.
+    sync_public: [u8; 32],
 }
 
 impl fmt::Debug for DeviceIdentity {
@@ -30,33 +35,58 @@ impl fmt::Debug for DeviceIdentity {
 }
 
 impl DeviceIdentity {
-    /// A new identity with a fresh key from the operating system's random source.
+    /// A new identity with fresh keys from the operating system's random source.
     pub fn generate(role: Role, name: &str) -> Result<Self> {
         let name = crate::model::line("name", name, 200)?;
         let mut secret = [0u8; 32];
-        getrandom::fill(&mut secret).expect("the operating system's random source is unavailable");
-        Ok(Self {
+        let mut sync_key = [0u8; 32];
+        for bytes in [&mut secret, &mut sync_key] {
+            getrandom::fill(bytes).expect("the operating system's random source is unavailable");
+        }
+        Ok(Self::with_keys(role, name, &secret, sync_key))
+    }
+
+    fn with_keys(role: Role, name: String, secret: &[u8; 32], sync_key: [u8; 32]) -> Self {
+        Self {
             role,
             name,
-            key: SigningKey::from_bytes(&secret),
-        })
+            key: SigningKey::from_bytes(secret),
+            sync_key,
+            sync_public: crate::sync::seal::public_key(&sync_key),
+        }
     }
 
     /// Restores an identity from the store.
-    pub(crate) fn from_stored(role: Role, name: String, secret: &[u8]) -> Result<Self> {
-        let secret: [u8; 32] = secret
-            .try_into()
-            .map_err(|_| Error::StoreUnusable("the stored device key is damaged".into()))?;
-        Ok(Self {
-            role,
-            name,
-            key: SigningKey::from_bytes(&secret),
-        })
+    pub(crate) fn from_stored(
+        role: Role,
+        name: String,
+        secret: &[u8],
+        sync_secret: &[u8],
+    ) -> Result<Self> {
+        let damaged = || Error::StoreUnusable("the stored device key is damaged".into());
+        let secret: [u8; 32] = secret.try_into().map_err(|_| damaged())?;
+        let sync_key: [u8; 32] = sync_secret.try_into().map_err(|_| damaged())?;
+        Ok(Self::with_keys(role, name, &secret, sync_key))
     }
 
-    /// The secret key bytes, for the store alone.
+    /// The secret signing key bytes, for the store alone.
     pub(crate) fn secret_bytes(&self) -> [u8; 32] {
         self.key.to_bytes()
+    }
+
+    /// The secret X25519 key bytes, for the store and the sync seal alone.
+    pub(crate) fn sync_secret_bytes(&self) -> [u8; 32] {
+        self.sync_key
+    }
+
+    /// The X25519 public key peers seal sync messages to.
+    pub fn sync_public_key(&self) -> [u8; 32] {
+        self.sync_public
+    }
+
+    /// Signs `message` with the identity key (pairing binds the sync key to it this way).
+    pub(crate) fn sign_bytes(&self, message: &[u8]) -> [u8; 64] {
+        self.key.sign(message).to_bytes()
     }
 
     pub fn public_key(&self) -> [u8; 32] {
@@ -91,6 +121,14 @@ pub fn fingerprint(public_key: &[u8]) -> String {
         .map(hex::encode)
         .collect::<Vec<_>>()
         .join("-")
+}
+
+/// Whether `signature` is `public_key`'s Ed25519 signature of `message`.
+pub(crate) fn verify_bytes(public_key: &[u8; 32], message: &[u8], signature: &[u8; 64]) -> bool {
+    VerifyingKey::from_bytes(public_key).is_ok_and(|key| {
+        key.verify(message, &ed25519_dalek::Signature::from_bytes(signature))
+            .is_ok()
+    })
 }
 
 /// What a party signs: a domain-separation tag, the agreement id, the SHA-256 hash of
@@ -372,5 +410,6 @@ mod tests {
         let shown = format!("{me:?}");
         assert!(!shown.contains("Secret Name"));
         assert!(!shown.contains(&hex::encode(me.secret_bytes())));
+        assert!(!shown.contains(&hex::encode(me.sync_secret_bytes())));
     }
 }

@@ -13,7 +13,8 @@
 //! - [`doc`]: how the model is laid out in Automerge, and how it is read back;
 //! - [`rules`]: pure functions of (agreement state, now): the 24-hour rule,
 //!   availability, return calls;
-//! - [`store`]: SQLite persistence, the projection, and the service API the shells call.
+//! - [`store`]: SQLite persistence, the projection, and the service API the shells call;
+//! - [`sync`]: pairing, sealed messages and sync sessions between the two phones.
 //!
 //! Nothing here knows about UniFFI, clap or any shell.
 
@@ -26,6 +27,7 @@ pub mod identity;
 pub mod model;
 pub mod rules;
 pub mod store;
+pub mod sync;
 
 pub mod time;
 

@@ -208,7 +208,9 @@ fn out_of_hours_calls_are_callback_requests_until_returned() {
         "an overdue callback surfaces the backup plan"
     );
 
-    assert!(client.fails(2, &["call", "return", &request]).contains("therapist"));
+    assert!(client
+        .fails(2, &["call", "return", &request])
+        .contains("therapist"));
     therapist.ok(&["call", "return", &request, "--now", "2026-11-24T14:20:00Z"]);
     assert_eq!(pending("2026-11-24T14:31:00Z"), None);
     let log = therapist.json(&["log", "--now", "2026-11-24T14:31:00Z"]);

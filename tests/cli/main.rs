@@ -5,3 +5,4 @@ mod bad_input;
 mod coaching;
 mod convergence;
 mod phone;
+mod sync;

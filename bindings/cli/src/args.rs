@@ -67,6 +67,15 @@ pub enum Command {
         #[arg(long, default_value_t = 50)]
         limit: usize,
     },
+    /// Invite the client's phone to pair for the agreement (therapist): prints a one-line invitation
+    Invite,
+    /// Pair with the therapist's phone using its invitation line (client)
+    Join { code: String },
+    /// This store's paired peers, with their key fingerprints
+    Peers,
+    /// Sealed phone-to-phone sync with the agreement's paired peer
+    #[command(subcommand)]
+    Sync(SyncCommand),
     /// A scripted walk-through with two phones (a therapist's and a client's store)
     Demo {
         /// Where to put the two stores [default: a new temporary directory]
@@ -202,4 +211,15 @@ pub enum BehaviorCommand {
     },
     /// Retract a report made by mistake
     Retract { id: String },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SyncCommand {
+    /// Write every sealed message due for the peer into FILE (nothing is written if none is due)
+    Send {
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Apply the sealed messages in FILE (exit 2 if any is rejected, with the reason)
+    Receive { file: PathBuf },
 }

@@ -9,7 +9,7 @@ use serde_json::json;
 
 use crate::args::*;
 use crate::render::{self, Output};
-use crate::{demo, Failure};
+use crate::{demo, sync, Failure};
 
 /// Where the store lives when neither --store nor $COACHLINE_STORE says.
 fn default_store() -> Result<PathBuf, Failure> {
@@ -116,6 +116,23 @@ fn dispatch(ctx: &mut Context, command: Command) -> Result<u8, Failure> {
             ctx.out.print(&render::log_json(&entries, now), || {
                 render::log_text(&entries, now)
             });
+        }
+        Command::Invite => {
+            sync::invite(&mut ctx.store, ctx.agreement.as_deref(), now, &ctx.out)?;
+        }
+        Command::Join { code } => sync::join(&mut ctx.store, &code, now, &ctx.out)?,
+        Command::Peers => sync::peers(&ctx.store, &ctx.out)?,
+        Command::Sync(SyncCommand::Send { out }) => {
+            sync::send(
+                &mut ctx.store,
+                ctx.agreement.as_deref(),
+                &out,
+                now,
+                &ctx.out,
+            )?;
+        }
+        Command::Sync(SyncCommand::Receive { file }) => {
+            return sync::receive(&mut ctx.store, &file, now, &ctx.out);
         }
         Command::Demo { .. } => unreachable!("handled before the store is opened"),
     }

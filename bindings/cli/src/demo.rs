@@ -1,9 +1,10 @@
 //! `coachline demo`: two phones, one agreement, told as a story.
 //!
-//! Both stores are real SQLite files in one directory; the agreement travels between
-//! them as exported Automerge files, as it would by any offline path. A scripted
-//! clock (starting on Monday 23 November 2026, 09:00 in New York) keeps every run
-//! the same.
+//! Both stores are real SQLite files in one directory. The phones pair with a
+//! one-line invitation, then every change travels as sealed sync messages written to
+//! sync files, as `coachline sync send` / `sync receive` do (any offline path would
+//! do). A scripted clock (starting on Monday 23 November 2026, 09:00 in New York)
+//! keeps every run the same.
 
 use std::path::{Path, PathBuf};
 
@@ -13,36 +14,86 @@ use coachline_core::Timestamp;
 use serde_json::json;
 
 use crate::render::{self, Output};
-use crate::Failure;
+use crate::{sync, Failure};
 
 fn step(title: &str) {
     println!("\n== {title}");
 }
 
-/// Moves the agreement from one phone to the other as a file, as the CLI's
-/// `agreement export` / `agreement import` do.
-fn carry(
-    from: &mut Store,
-    to: &mut Store,
+/// A phone in the story: its name and its store.
+struct Phone {
+    name: &'static str,
+    store: Store,
+}
+
+/// Carries the sealed messages due from each phone to the other, as sync files,
+/// until neither has anything to send.
+fn sync(
+    a: &mut Phone,
+    b: &mut Phone,
     id: &AgreementId,
     dir: &Path,
-    name: &str,
+    files: &mut usize,
+    now: Timestamp,
 ) -> Result<(), Failure> {
-    let file = dir.join(name);
-    let bytes = from.export(id)?;
-    std::fs::write(&file, &bytes)?;
-    let outcome = to.import(&std::fs::read(&file)?)?;
-    println!(
-        "   {} ({} bytes) carried over; {}",
-        file.display(),
-        bytes.len(),
-        if outcome.changed {
-            "the other phone merged new changes"
-        } else {
-            "nothing new"
+    for _ in 0..8 {
+        let moved = carry(a, b, id, dir, files, now)? + carry(b, a, id, dir, files, now)?;
+        if moved == 0 {
+            println!("   in sync: neither phone has anything more to send");
+            return Ok(());
         }
+    }
+    Err(Failure {
+        code: 1,
+        message: "the two phones did not fall quiet".into(),
+    })
+}
+
+/// Writes what `from` has due into a sync file and applies it on `to`; returns how
+/// many messages it held.
+fn carry(
+    from: &mut Phone,
+    to: &mut Phone,
+    id: &AgreementId,
+    dir: &Path,
+    files: &mut usize,
+    now: Timestamp,
+) -> Result<usize, Failure> {
+    let mut messages = Vec::new();
+    while let Some(message) = from.store.sync_next(id, now)? {
+        messages.push(message);
+    }
+    if messages.is_empty() {
+        return Ok(0);
+    }
+    *files += 1;
+    let file = dir.join(format!("{:02}-{}-to-{}.sync", files, from.name, to.name));
+    let bytes = sync::encode_file(&messages);
+    std::fs::write(&file, &bytes)?;
+    let mut news = Vec::new();
+    for message in sync::decode_file(&std::fs::read(&file)?)? {
+        let outcome = to.store.sync_receive(message, now)?;
+        if outcome.paired {
+            news.push("pairing complete");
+        }
+        if outcome.created {
+            news.push("the agreement arrived");
+        } else if outcome.changed {
+            news.push("new changes merged");
+        }
+    }
+    news.dedup();
+    println!(
+        "   {} → {}: {} sealed message{} ({} bytes){}{}",
+        from.name,
+        to.name,
+        messages.len(),
+        if messages.len() == 1 { "" } else { "s" },
+        bytes.len(),
+        if news.is_empty() { "" } else { "; " },
+        news.join(", ")
     );
-    Ok(())
+    Ok(messages.len())
 }
 
 pub fn run(dir: Option<PathBuf>, out: &Output) -> Result<u8, Failure> {
@@ -63,54 +114,72 @@ pub fn run(dir: Option<PathBuf>, out: &Output) -> Result<u8, Failure> {
     let at = |minutes: i64| t0.plus_minutes(minutes);
 
     step("Two phones, each with its own store");
-    let mut therapist = Store::open(dir.join("therapist.db"))?;
-    let mut client = Store::open(dir.join("client.db"))?;
-    let t = therapist.init(Role::Therapist, "Dr. Rivera", at(0))?;
-    let c = client.init(Role::Client, "Sam", at(0))?;
+    let mut therapist = Phone {
+        name: "therapist",
+        store: Store::open(dir.join("therapist.db"))?,
+    };
+    let mut client = Phone {
+        name: "client",
+        store: Store::open(dir.join("client.db"))?,
+    };
+    let mut files = 0;
+    let t = therapist.store.init(Role::Therapist, "Dr. Rivera", at(0))?;
+    let c = client.store.init(Role::Client, "Sam", at(0))?;
     println!("   therapist's phone: key {}", t.fingerprint);
     println!("   client's phone:    key {}", c.fingerprint);
 
     step("The therapist drafts the agreement from the seed form and sets the terms");
-    let id = therapist.create_agreement("Sam", Some("America/New_York"), at(1))?;
-    therapist.set_term(
+    let id = therapist
+        .store
+        .create_agreement("Sam", Some("America/New_York"), at(1))?;
+    therapist.store.set_term(
         &id,
         TermKey::Availability,
         "Mon-Fri 09:00-20:00; Sat 10:00-14:00",
         at(2),
     )?;
-    therapist.set_term(&id, TermKey::ReturnCallMinutes, "30", at(2))?;
-    therapist.add_behavior(&id, "self-harm", true, at(3))?;
-    therapist.add_resource(&id, "Crisis Text Line", "text HOME to 741741", at(3))?;
-    let view = therapist.agreement(&id)?;
+    therapist
+        .store
+        .set_term(&id, TermKey::ReturnCallMinutes, "30", at(2))?;
+    therapist
+        .store
+        .add_behavior(&id, "self-harm", true, at(3))?;
+    therapist
+        .store
+        .add_resource(&id, "Crisis Text Line", "text HOME to 741741", at(3))?;
+    let view = therapist.store.agreement(&id)?;
     println!("   agreement {id}: {}", view.assessment.status.as_str());
     println!("   availability: {}", view.terms.availability);
 
-    step("The draft travels to the client's phone (export → import)");
-    carry(&mut therapist, &mut client, &id, &dir, "draft.automerge")?;
+    step("The therapist invites the client's phone; the client joins with the invitation");
+    let invitation = therapist.store.invite(&id, at(4))?;
+    println!(
+        "   invitation: one line of {} characters, for a QR code, valid 48 hours",
+        invitation.len()
+    );
+    client.store.join(&invitation, at(4))?;
+    let peer = &client.store.peers()?[0];
+    println!(
+        "   the client's phone records the therapist's key {} (the same as above)",
+        peer.fingerprint
+    );
+    println!("   the phones exchange sealed messages; the draft arrives with the first answer:");
+    sync(&mut client, &mut therapist, &id, &dir, &mut files, at(4))?;
 
     step("Both sign the same terms");
     println!(
         "   therapist signs: {}",
-        therapist.sign(&id, at(5))?.as_str()
+        therapist.store.sign(&id, at(5))?.as_str()
     );
-    carry(
-        &mut therapist,
-        &mut client,
-        &id,
-        &dir,
-        "signed-by-therapist.automerge",
-    )?;
-    println!("   client signs:    {}", client.sign(&id, at(10))?.as_str());
-    carry(
-        &mut client,
-        &mut therapist,
-        &id,
-        &dir,
-        "signed-by-both.automerge",
-    )?;
+    sync(&mut therapist, &mut client, &id, &dir, &mut files, at(5))?;
+    println!(
+        "   client signs:    {}",
+        client.store.sign(&id, at(10))?.as_str()
+    );
+    sync(&mut client, &mut therapist, &id, &dir, &mut files, at(10))?;
     println!(
         "   on the therapist's phone: {}",
-        therapist.agreement(&id)?.assessment.status.as_str()
+        therapist.store.agreement(&id)?.assessment.status.as_str()
     );
 
     step("Tuesday evening: the client calls for coaching, then reports a behaviour");
@@ -121,42 +190,42 @@ pub fn run(dir: Option<PathBuf>, out: &Output) -> Result<u8, Failure> {
         &["TIPP".into(), "paced breathing".into()],
         Some(4),
     )?;
-    let call = client.start_call(&id, start, at(tuesday))?;
+    let call = client.store.start_call(&id, start, at(tuesday))?;
     let end = CallEnd::new(
         &["opposite action".into(), "self-soothe".into()],
         Some(2),
         None,
     )?;
-    client.end_call(&id, call.id().as_str(), end, at(tuesday + 7))?;
+    client
+        .store
+        .end_call(&id, call.id().as_str(), end, at(tuesday + 7))?;
     println!("   call {}: 7 minutes, urge 4 → 2", call.id());
-    let report =
-        client.report_behavior(&id, Some("self-harm"), at(tuesday + 120), at(tuesday + 130))?;
+    let report = client.store.report_behavior(
+        &id,
+        Some("self-harm"),
+        at(tuesday + 120),
+        at(tuesday + 130),
+    )?;
     println!("   behaviour report {report} recorded for Tuesday 20:00");
 
     step("The phones meet again and exchange changes");
-    carry(
+    sync(
         &mut client,
         &mut therapist,
         &id,
         &dir,
-        "client-changes.automerge",
-    )?;
-    carry(
-        &mut therapist,
-        &mut client,
-        &id,
-        &dir,
-        "therapist-changes.automerge",
+        &mut files,
+        at(tuesday + 140),
     )?;
 
     step("Wednesday 10:00: the client opens the app");
     let wednesday = tuesday + 16 * 60;
-    let decision = client.status(&id, at(wednesday))?;
+    let decision = client.store.status(&id, at(wednesday))?;
     println!("   permission: {:?}", decision.permission);
     println!("   {}", decision.message);
 
     step("The client tries to call anyway: the 24-hour rule declines it");
-    let attempt = client.start_call(
+    let attempt = client.store.start_call(
         &id,
         CallStart::new(CallReason::Coaching, None, &[], Some(5))?,
         at(wednesday + 5),
@@ -168,7 +237,7 @@ pub fn run(dir: Option<PathBuf>, out: &Output) -> Result<u8, Failure> {
 
     step("Thursday 22:30: the lockout is over, but it is outside the therapist's hours");
     let thursday = wednesday + 24 * 60 + 12 * 60 + 30;
-    let attempt = client.start_call(
+    let attempt = client.store.start_call(
         &id,
         CallStart::new(CallReason::Clarification, None, &[], Some(1))?,
         at(thursday),
@@ -177,47 +246,53 @@ pub fn run(dir: Option<PathBuf>, out: &Output) -> Result<u8, Failure> {
         "   {}",
         render::attempt_text(&attempt).replace('\n', "\n   ")
     );
-    client.end_call(
+    client.store.end_call(
         &id,
         attempt.id().as_str(),
         CallEnd::new(&[], None, Some("missed"))?,
         at(thursday + 1),
     )?;
-    carry(
+    sync(
         &mut client,
         &mut therapist,
         &id,
         &dir,
-        "callback-request.automerge",
+        &mut files,
+        at(thursday + 2),
     )?;
 
     step("Friday 09:15: the therapist returns the call");
     let friday = thursday + 10 * 60 + 45;
-    let returned = therapist.return_call(&id, attempt.id().as_str(), at(friday))?;
+    let returned = therapist
+        .store
+        .return_call(&id, attempt.id().as_str(), at(friday))?;
     let end = CallEnd::new(&["check the facts".into()], None, None)?;
-    therapist.end_call(&id, returned.as_str(), end, at(friday + 6))?;
+    therapist
+        .store
+        .end_call(&id, returned.as_str(), end, at(friday + 6))?;
     println!("   return call {returned}: 6 minutes");
-    carry(
+    sync(
         &mut therapist,
         &mut client,
         &id,
         &dir,
-        "return-call.automerge",
+        &mut files,
+        at(friday + 7),
     )?;
 
     step("The therapist's log");
-    let log = therapist.log(&id, 50)?;
+    let log = therapist.store.log(&id, 50)?;
     println!("{}", render::log_text(&log, at(friday + 10)));
 
     step("The therapist prepares Monday's session: the summary of the week");
-    let summary = therapist.summary(&id, None, at(friday + 10))?;
+    let summary = therapist.store.summary(&id, None, at(friday + 10))?;
     println!("{}", render::summary_text(&summary));
 
     step("Both phones end in the same state");
-    let same_heads = therapist.heads(&id)? == client.heads(&id)?;
-    let same_rows = therapist.projection_dump(&id)? == client.projection_dump(&id)?;
-    let same_decision =
-        therapist.status(&id, at(friday + 10))? == client.status(&id, at(friday + 10))?;
+    let same_heads = therapist.store.heads(&id)? == client.store.heads(&id)?;
+    let same_rows = therapist.store.projection_dump(&id)? == client.store.projection_dump(&id)?;
+    let same_decision = therapist.store.status(&id, at(friday + 10))?
+        == client.store.status(&id, at(friday + 10))?;
     println!(
         "   same document heads: {same_heads}; same agreement, log and rows: {same_rows}; same decision: {same_decision}"
     );

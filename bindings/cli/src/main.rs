@@ -8,6 +8,7 @@ mod args;
 mod commands;
 mod demo;
 mod render;
+mod sync;
 
 use std::process::ExitCode;
 

@@ -27,6 +27,7 @@ CREATE TABLE identity (
     role TEXT NOT NULL,
     name TEXT NOT NULL,
     secret_key BLOB NOT NULL,
+    sync_secret_key BLOB NOT NULL,
     created_at INTEGER NOT NULL
 );
 -- One row per agreement. `ag` is a small local key so projection rows stay small;
@@ -97,6 +98,44 @@ CREATE TABLE sessions (
     ag INTEGER NOT NULL, id TEXT NOT NULL,
     at INTEGER NOT NULL, recorded_by TEXT NOT NULL,
     PRIMARY KEY (ag, id)
+) WITHOUT ROWID;
+-- Sync (see core::sync). Each agreement has at most one paired peer on a device: the
+-- client's phone on the therapist's, the therapist's on the client's. Keyed by the
+-- agreement id, not `ag`: a client joins before the document arrives. `join_secret`
+-- is the invitation secret a client proves it holds until the therapist's first
+-- message shows the pairing was accepted. Counters are the last sent to and accepted
+-- from the peer. The rest is the sync session: `sync_state` is Automerge's encoded
+-- sync state (the shared heads), `their_heads`/`their_need` what the peer last said
+-- (NULL: it has not spoken yet), `sent_heads` our heads when we last sent (NULL: never),
+-- `awaiting_since` when we last sent without having heard back since. Heads are
+-- concatenated 32-byte hashes.
+CREATE TABLE peers (
+    agreement TEXT PRIMARY KEY,
+    role TEXT NOT NULL,
+    identity_key BLOB NOT NULL,
+    sync_key BLOB NOT NULL,
+    paired_at INTEGER NOT NULL,
+    join_secret BLOB,
+    sent_counter INTEGER NOT NULL,
+    received_counter INTEGER NOT NULL,
+    sync_state BLOB NOT NULL,
+    their_heads BLOB,
+    their_need BLOB NOT NULL,
+    sent_heads BLOB,
+    reply_owed INTEGER NOT NULL,
+    awaiting_since INTEGER
+) WITHOUT ROWID;
+-- Invitations a therapist issued, by the id of their secret (the HPKE PSK id).
+-- `spent_by` is the identity key of the client that used it; pairing a client spends
+-- every other open invitation of the agreement too (`spent_by` NULL).
+CREATE TABLE invitations (
+    psk_id BLOB PRIMARY KEY,
+    agreement TEXT NOT NULL,
+    secret BLOB NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    spent_at INTEGER,
+    spent_by BLOB
 ) WITHOUT ROWID;
 ";
 

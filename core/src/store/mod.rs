@@ -1,5 +1,6 @@
 //! The store: one SQLite file per device, holding the device identity, each
-//! agreement's Automerge document (as chunks) and its relational projection.
+//! agreement's Automerge document (as chunks) and its relational projection, and
+//! each agreement's paired peer with the sync session ([`crate::sync`]).
 //!
 //! [`Store`] is the service the shells call. A write goes: validate the input against
 //! the projection → change the in-memory document → one IMMEDIATE transaction that
@@ -13,13 +14,14 @@ mod coaching;
 mod journal;
 mod migrations;
 mod projection;
+mod sync;
 
 use std::collections::HashMap;
 use std::path::Path;
 
 use automerge::transaction::CommitOptions;
 use automerge::{ActorId, AutoCommit, ChangeHash};
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior};
 use sha2::{Digest, Sha256};
 
 use crate::doc::{self, Changed, Writer};
@@ -32,6 +34,7 @@ pub use agreements::{AgreementListItem, AgreementView, ImportOutcome};
 pub use coaching::CallAttempt;
 pub use journal::LogEntry;
 pub use migrations::{APPLICATION_ID, SCHEMA_VERSION};
+pub use sync::{PeerInfo, SyncOutcome};
 
 /// The device's public identity, safe to show.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -61,7 +64,13 @@ pub struct Store {
     docs: HashMap<i64, AutoCommit>,
     /// The coaching rules of each agreement, dropped whenever it changes.
     coaching: HashMap<i64, coaching::Coaching>,
+    /// Sync message fragments in transit: still to send, or received and waiting
+    /// for the rest. Memory only: a restart drops them, and the sync resends.
+    fragments: crate::sync::Fragments,
 }
+
+/// More rows to write in the transaction that persists a change.
+type ExtraRows<'a> = &'a dyn Fn(&Transaction<'_>) -> Result<()>;
 
 /// A resolved agreement: its id and its local key.
 #[derive(Clone, Debug)]
@@ -76,19 +85,24 @@ impl Store {
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
         let conn = migrations::open(path.as_ref())?;
         let identity = conn
-            .query_row("SELECT role, name, secret_key FROM identity", [], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, Vec<u8>>(2)?,
-                ))
-            })
+            .query_row(
+                "SELECT role, name, secret_key, sync_secret_key FROM identity",
+                [],
+                |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, Vec<u8>>(2)?,
+                        r.get::<_, Vec<u8>>(3)?,
+                    ))
+                },
+            )
             .optional()?
-            .map(|(role, name, secret)| {
+            .map(|(role, name, secret, sync_secret)| {
                 let role = role
                     .parse()
                     .map_err(|_| Error::StoreUnusable("the stored identity is damaged".into()))?;
-                DeviceIdentity::from_stored(role, name, &secret)
+                DeviceIdentity::from_stored(role, name, &secret, &sync_secret)
             })
             .transpose()?;
         Ok(Self {
@@ -96,6 +110,7 @@ impl Store {
             identity,
             docs: HashMap::new(),
             coaching: HashMap::new(),
+            fragments: Default::default(),
         })
     }
 
@@ -113,8 +128,15 @@ impl Store {
             return Err(Error::AlreadyInitialized);
         }
         tx.execute(
-            "INSERT INTO identity (singleton, role, name, secret_key, created_at) VALUES (1, ?1, ?2, ?3, ?4)",
-            rusqlite::params![role.as_str(), identity.name, identity.secret_bytes().to_vec(), now.millis()],
+            "INSERT INTO identity (singleton, role, name, secret_key, sync_secret_key, created_at) \
+             VALUES (1, ?1, ?2, ?3, ?4, ?5)",
+            rusqlite::params![
+                role.as_str(),
+                identity.name,
+                identity.secret_bytes().to_vec(),
+                identity.sync_secret_bytes().to_vec(),
+                now.millis()
+            ],
         )?;
         tx.commit()?;
         let info = IdentityInfo::of(&identity);
@@ -218,7 +240,20 @@ impl Store {
         before: &[ChangeHash],
         touched: Option<Changed>,
     ) -> Result<()> {
-        let result = self.persist_inner(agreement, before, touched);
+        self.persist_with(agreement, before, touched, None)
+    }
+
+    /// [`Self::persist`], with `also` writing more rows in the same transaction (a
+    /// sync session's state, which must change together with the document it
+    /// describes). With `also`, the transaction runs even if the document is unchanged.
+    fn persist_with(
+        &mut self,
+        agreement: &Agreement,
+        before: &[ChangeHash],
+        touched: Option<Changed>,
+        also: Option<ExtraRows<'_>>,
+    ) -> Result<()> {
+        let result = self.persist_inner(agreement, before, touched, also);
         self.coaching.remove(&agreement.ag);
         if result.is_err() {
             // Forget the in-memory change: the next use reloads what is on disk.
@@ -240,23 +275,30 @@ impl Store {
         agreement: &Agreement,
         before: &[ChangeHash],
         touched: Option<Changed>,
+        also: Option<ExtraRows<'_>>,
     ) -> Result<bool> {
         let Self { conn, docs, .. } = self;
         let doc = docs.get_mut(&agreement.ag).expect("loaded by the caller");
         let after = doc.get_heads();
-        if after == before {
+        if after == before && also.is_none() {
             return Ok(false);
         }
-        let chunk = doc.save_after(before);
-        let changed = match touched {
-            Some(touched) => touched,
-            None => doc::changed_entries(&doc.diff(before, &after)),
-        };
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        chunks::append(&tx, agreement.ag, &chunk, false)?;
-        projection::apply(&tx, agreement.ag, &agreement.id, doc, &changed)?;
-        projection::set_heads(&tx, agreement.ag, &after)?;
-        let due = chunks::incremental_count(&tx, agreement.ag)? >= chunks::COMPACT_AFTER_CHUNKS;
+        let mut due = false;
+        if after != before {
+            let chunk = doc.save_after(before);
+            let changed = match touched {
+                Some(touched) => touched,
+                None => doc::changed_entries(&doc.diff(before, &after)),
+            };
+            chunks::append(&tx, agreement.ag, &chunk, false)?;
+            projection::apply(&tx, agreement.ag, &agreement.id, doc, &changed)?;
+            projection::set_heads(&tx, agreement.ag, &after)?;
+            due = chunks::incremental_count(&tx, agreement.ag)? >= chunks::COMPACT_AFTER_CHUNKS;
+        }
+        if let Some(also) = also {
+            also(&tx)?;
+        }
         tx.commit()?;
         Ok(due)
     }

@@ -205,18 +205,16 @@ fn imports_of_foreign_bytes_leave_the_store_unchanged() {
     assert_eq!(p.client.heads(&p.id).unwrap(), heads);
 }
 
+fn resource_ids(store: &Store, id: &AgreementId) -> Vec<String> {
+    let view = store.agreement(id).unwrap();
+    view.resources.iter().map(|r| r.id.to_string()).collect()
+}
+
 #[test]
 fn the_last_resource_cannot_be_removed() {
     let mut p = pair();
     let now = at("2026-03-02T12:00:00Z");
-    let ids: Vec<_> = p
-        .therapist
-        .agreement(&p.id)
-        .unwrap()
-        .resources
-        .iter()
-        .map(|r| r.id.to_string())
-        .collect();
+    let ids = resource_ids(&p.therapist, &p.id);
     p.therapist.remove_resource(&p.id, &ids[0], now).unwrap();
     let err = p
         .therapist
@@ -230,14 +228,7 @@ fn the_last_resource_cannot_be_removed() {
 fn concurrent_removals_never_leave_a_client_without_resources() {
     let mut p = pair();
     let now = at("2026-03-02T12:00:00Z");
-    let ids: Vec<_> = p
-        .therapist
-        .agreement(&p.id)
-        .unwrap()
-        .resources
-        .iter()
-        .map(|r| r.id.to_string())
-        .collect();
+    let ids = resource_ids(&p.therapist, &p.id);
     p.therapist.remove_resource(&p.id, &ids[0], now).unwrap();
     p.client.remove_resource(&p.id, &ids[1], now).unwrap();
     exchange(&mut p.therapist, &mut p.client, &p.id);

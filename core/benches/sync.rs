@@ -1,0 +1,233 @@
+//! Sync figures (release build):
+//!
+//! `cargo bench -p coachline-core --features fixtures --bench sync`
+//!
+//! Every byte counted is a sealed message as it travels (envelope, HPKE encapsulated
+//! key and tag included). Prints:
+//! 1. one new call on the client after a week apart while the therapist changed a
+//!    term: bytes both ways, messages each way, and whether the call reached the
+//!    therapist in the client's first message;
+//! 2. the first sync of the five-year history, as bytes over the document's
+//!    compressed size: to a therapist's phone that holds only the draft, and to a new
+//!    client phone that holds nothing;
+//! 3. a therapist's store with 300 paired agreements and nothing new: the time of a
+//!    full sync pass and the bytes it sends per agreement.
+
+use std::time::{Duration, Instant};
+
+use coachline_core::fixtures::{client_store, HistorySize};
+use coachline_core::model::{AgreementId, CallEnd, CallReason, CallStart, Role, TermKey};
+use coachline_core::store::Store;
+use coachline_core::Timestamp;
+
+/// Messages and bytes moved one way.
+#[derive(Default, Clone, Copy)]
+struct Traffic {
+    messages: usize,
+    bytes: usize,
+}
+
+/// Moves everything due from `from` to `to`.
+fn send(from: &mut Store, to: &mut Store, id: &AgreementId, now: Timestamp) -> Traffic {
+    let mut traffic = Traffic::default();
+    while let Some(message) = from.sync_next(id, now).unwrap() {
+        traffic.messages += 1;
+        traffic.bytes += message.len();
+        to.sync_receive(&message, now).unwrap();
+    }
+    traffic
+}
+
+/// Syncs to quiescence, `a` first: the traffic from `a` and from `b`.
+fn quiesce(a: &mut Store, b: &mut Store, id: &AgreementId, now: Timestamp) -> (Traffic, Traffic) {
+    let (mut ab, mut ba) = (Traffic::default(), Traffic::default());
+    loop {
+        let one = send(a, b, id, now);
+        let two = send(b, a, id, now);
+        if one.messages + two.messages == 0 {
+            return (ab, ba);
+        }
+        ab = Traffic {
+            messages: ab.messages + one.messages,
+            bytes: ab.bytes + one.bytes,
+        };
+        ba = Traffic {
+            messages: ba.messages + two.messages,
+            bytes: ba.bytes + two.bytes,
+        };
+    }
+}
+
+fn pair(
+    therapist: &mut Store,
+    client: &mut Store,
+    id: &AgreementId,
+    now: Timestamp,
+) -> (Traffic, Traffic) {
+    let code = therapist.invite(id, now).unwrap();
+    client.join(&code, now).unwrap();
+    quiesce(client, therapist, id, now)
+}
+
+fn ratio(a: &(Traffic, Traffic), document: usize) -> String {
+    let total = a.0.bytes + a.1.bytes;
+    format!(
+        "{} B in {} + {} messages = {:.2}x the {} B document",
+        total,
+        a.0.messages,
+        a.1.messages,
+        total as f64 / document as f64,
+        document
+    )
+}
+
+fn history_figures() {
+    let dir = tempfile::tempdir().unwrap();
+    let end = Timestamp::parse_rfc3339("end", "2026-11-01T12:00:00Z").unwrap();
+    let t = Instant::now();
+    let (mut client, id) = client_store(dir.path(), &HistorySize::years(5), end).unwrap();
+    eprintln!(
+        "  generated the 5-year history in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
+    let mut therapist = Store::open(dir.path().join("therapist.db")).unwrap();
+    let document = client.export(&id).unwrap().len();
+
+    // 2a. The therapist's phone has only the draft the client started from.
+    let to_therapist = pair(&mut therapist, &mut client, &id, end);
+    assert_eq!(therapist.heads(&id).unwrap(), client.heads(&id).unwrap());
+
+    // 1. A week apart: one call on the client, one term edit on the therapist.
+    let week = end.plus_hours(24 * 7);
+    let start = CallStart::new(
+        CallReason::Coaching,
+        Some("argument at home, feeling overwhelmed and wanting to leave"),
+        &["TIPP".into(), "paced breathing".into()],
+        Some(4),
+    )
+    .unwrap();
+    let call = client.start_call(&id, start, week).unwrap();
+    let ended = CallEnd::new(&["opposite action".into()], Some(2), None).unwrap();
+    client
+        .end_call(&id, call.id().as_str(), ended, week.plus_minutes(7))
+        .unwrap();
+    therapist
+        .set_term(&id, TermKey::ReturnCallMinutes, "45", week)
+        .unwrap();
+    let now = week.plus_hours(1);
+    let first = client.sync_next(&id, now).unwrap().unwrap();
+    therapist.sync_receive(&first, now).unwrap();
+    let arrived = therapist
+        .log(&id, 1)
+        .unwrap()
+        .first()
+        .is_some_and(|entry| entry.id() == call.id());
+    let (rest_client, rest_therapist) = quiesce(&mut therapist, &mut client, &id, now);
+    assert_eq!(therapist.heads(&id).unwrap(), client.heads(&id).unwrap());
+    let from_client = Traffic {
+        messages: 1 + rest_therapist.messages,
+        bytes: first.len() + rest_therapist.bytes,
+    };
+    let from_therapist = rest_client;
+
+    // 2b. A new client phone, with nothing, joins the therapist's full history.
+    let mut new_phone = Store::open(dir.path().join("new-phone.db")).unwrap();
+    new_phone.init(Role::Client, "Sam", now).unwrap();
+    let to_new_phone = pair(&mut therapist, &mut new_phone, &id, now);
+    assert_eq!(therapist.heads(&id).unwrap(), new_phone.heads(&id).unwrap());
+
+    println!("\n1. One new call on the client after a week apart; the therapist changed a term");
+    println!(
+        "   total, both ways:                  {} B (target <= 1,500 B)",
+        from_client.bytes + from_therapist.bytes
+    );
+    println!(
+        "   messages client -> therapist:      {} ({} B)",
+        from_client.messages, from_client.bytes
+    );
+    println!(
+        "   messages therapist -> client:      {} ({} B)",
+        from_therapist.messages, from_therapist.bytes
+    );
+    println!("   call in the client's first message: {arrived}");
+    println!("\n2. First sync of the 5-year history (target <= 1.3x the compressed document)");
+    println!(
+        "   to the therapist's phone (holding the draft): {}",
+        ratio(&to_therapist, document)
+    );
+    println!(
+        "   to a new client phone (holding nothing):      {}",
+        ratio(&to_new_phone, document)
+    );
+}
+
+fn pass_figures() {
+    let dir = tempfile::tempdir().unwrap();
+    let now = Timestamp::parse_rfc3339("now", "2026-11-01T12:00:00Z").unwrap();
+    let path = dir.path().join("therapist.db");
+    let mut therapist = Store::open(&path).unwrap();
+    therapist.init(Role::Therapist, "Dr. Rivera", now).unwrap();
+    let mut clients = Store::open(dir.path().join("clients.db")).unwrap();
+    clients.init(Role::Client, "Clients", now).unwrap();
+    let t = Instant::now();
+    for i in 0..300 {
+        let id = therapist
+            .create_agreement(&format!("Client {i}"), Some("America/New_York"), now)
+            .unwrap();
+        therapist
+            .report_behavior(&id, None, now.plus_minutes(-30), now)
+            .unwrap();
+        pair(&mut therapist, &mut clients, &id, now);
+    }
+    eprintln!(
+        "  paired 300 agreements in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
+    drop(therapist);
+
+    let later = now.plus_hours(24);
+    let pass = |store: &mut Store| {
+        let (mut messages, mut bytes) = (0, 0);
+        let ids: Vec<AgreementId> = store
+            .peers()
+            .unwrap()
+            .into_iter()
+            .map(|p| p.agreement)
+            .collect();
+        assert_eq!(ids.len(), 300);
+        for id in &ids {
+            while let Some(message) = store.sync_next(id, later).unwrap() {
+                messages += 1;
+                bytes += message.len();
+            }
+        }
+        (messages, bytes)
+    };
+    let t = Instant::now();
+    let mut store = Store::open(&path).unwrap();
+    let (messages, bytes) = pass(&mut store);
+    let cold = t.elapsed();
+    let mut samples: Vec<Duration> = (0..20)
+        .map(|_| {
+            let t = Instant::now();
+            pass(&mut store);
+            t.elapsed()
+        })
+        .collect();
+    samples.sort();
+    println!("\n3. A therapist's store with 300 paired agreements, nothing new");
+    println!(
+        "   full sync pass, store just opened: {:.2} ms; again (median): {:.2} ms (target <= 100 ms)",
+        cold.as_secs_f64() * 1e3,
+        samples[samples.len() / 2].as_secs_f64() * 1e3
+    );
+    println!(
+        "   sent: {messages} messages, {:.1} B per agreement (target <= 200 B)",
+        bytes as f64 / 300.0
+    );
+}
+
+fn main() {
+    history_figures();
+    pass_figures();
+}

@@ -1,0 +1,231 @@
+//! Invitations: how a therapist's phone hands a client's phone what it needs to pair,
+//! as one line of text (shown as a QR code, or sent by any channel the two trust).
+//!
+//! The line is `COACHLINE1:` followed by the RFC 4648 base32 (no padding) of:
+//!
+//! | bytes | field |
+//! |---|---|
+//! | 16 | agreement id |
+//! | 32 | the therapist device's Ed25519 identity key |
+//! | 32 | the therapist device's X25519 sync key |
+//! | 32 | a one-time secret (the HPKE pre-shared key of the client's first message) |
+//! | 8  | expiry, milliseconds since the Unix epoch, big-endian |
+//! | 64 | the identity key's Ed25519 signature of the above, after a domain tag |
+//!
+//! That is [`LINE_CHARS`] (306) characters, all from QR's alphanumeric set (upper-case
+//! letters, digits and `:`), so the QR code is a version 10 symbol at its lowest error
+//! correction: easily scanned from a screen.
+//!
+//! The secret is 32 bytes because RFC 9180 requires a pre-shared key to carry at least
+//! 32 bytes of entropy. The signature makes the therapist's identity fingerprint
+//! vouch for the sync key too: a client who compares fingerprints with the therapist
+//! (`peers` against `whoami`) knows its messages go to the therapist's phone. It also
+//! catches a mistyped or altered line (reported as forged): nothing in it can change,
+//! including the expiry.
+
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, InvitationProblem, Result};
+use crate::identity::{self, DeviceIdentity};
+use crate::model::AgreementId;
+use crate::time::Timestamp;
+
+/// What every invitation line starts with (the `1` is the format's version).
+pub const PREFIX: &str = "COACHLINE1:";
+/// How long an invitation can be used.
+pub const VALID_HOURS: i64 = 48;
+/// The length of an invitation line.
+pub const LINE_CHARS: usize = PREFIX.len() + (PAYLOAD_BYTES * 8).div_ceil(5);
+
+const SIGNED_BYTES: usize = 16 + 32 + 32 + 32 + 8;
+const PAYLOAD_BYTES: usize = SIGNED_BYTES + 64;
+const SIGNATURE_TAG: &[u8] = b"coachline-invitation/1\n";
+
+/// A parsed (or newly issued) invitation.
+#[derive(Clone)]
+pub struct Invitation {
+    pub agreement: AgreementId,
+    pub therapist_identity: [u8; 32],
+    pub therapist_sync: [u8; 32],
+    pub secret: [u8; 32],
+    pub expires_at: Timestamp,
+    signature: [u8; 64],
+}
+
+impl std::fmt::Debug for Invitation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Invitation")
+            .field("agreement", &self.agreement)
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The public id of an invitation secret: the HPKE `psk_id`, and the key under which
+/// the therapist's store keeps the invitation.
+pub fn psk_id(secret: &[u8; 32]) -> [u8; 16] {
+    let digest = Sha256::new()
+        .chain_update(b"coachline-invitation-id/1\n")
+        .chain_update(secret)
+        .finalize();
+    digest[..16].try_into().expect("16 of 32 bytes")
+}
+
+impl Invitation {
+    /// A new invitation from `therapist` for `agreement`, with a fresh secret, valid
+    /// for [`VALID_HOURS`] from `now`.
+    pub fn issue(therapist: &DeviceIdentity, agreement: &AgreementId, now: Timestamp) -> Self {
+        let mut secret = [0u8; 32];
+        getrandom::fill(&mut secret).expect("the operating system's random source is unavailable");
+        let mut invitation = Self {
+            agreement: agreement.clone(),
+            therapist_identity: therapist.public_key(),
+            therapist_sync: therapist.sync_public_key(),
+            secret,
+            expires_at: now.plus_hours(VALID_HOURS),
+            signature: [0; 64],
+        };
+        invitation.signature = therapist.sign_bytes(&invitation.signed_message());
+        invitation
+    }
+
+    pub fn psk_id(&self) -> [u8; 16] {
+        psk_id(&self.secret)
+    }
+
+    pub fn is_expired(&self, now: Timestamp) -> bool {
+        now >= self.expires_at
+    }
+
+    fn signed_part(&self) -> Vec<u8> {
+        let mut bytes = Vec::with_capacity(SIGNED_BYTES);
+        bytes.extend_from_slice(&agreement_bytes(&self.agreement));
+        bytes.extend_from_slice(&self.therapist_identity);
+        bytes.extend_from_slice(&self.therapist_sync);
+        bytes.extend_from_slice(&self.secret);
+        bytes.extend_from_slice(&self.expires_at.millis().to_be_bytes());
+        bytes
+    }
+
+    fn signed_message(&self) -> Vec<u8> {
+        [SIGNATURE_TAG, &self.signed_part()].concat()
+    }
+
+    /// The line to show or send.
+    pub fn to_line(&self) -> String {
+        let mut bytes = self.signed_part();
+        bytes.extend_from_slice(&self.signature);
+        format!("{PREFIX}{}", data_encoding::BASE32_NOPAD.encode(&bytes))
+    }
+
+    /// Reads a line, refusing anything malformed and anything whose signature does not
+    /// verify. (Whether it has expired is for the caller to decide, at its `now`.)
+    pub fn parse(line: &str) -> Result<Self> {
+        let malformed = || Error::InvitationRefused(InvitationProblem::Malformed);
+        let line = line.trim();
+        let body = line
+            .get(..PREFIX.len())
+            .filter(|p| p.eq_ignore_ascii_case(PREFIX))
+            .and_then(|_| line.get(PREFIX.len()..))
+            .ok_or_else(malformed)?;
+        let bytes = data_encoding::BASE32_NOPAD
+            .decode(body.to_ascii_uppercase().as_bytes())
+            .map_err(|_| malformed())?;
+        if bytes.len() != PAYLOAD_BYTES {
+            return Err(malformed());
+        }
+        let field = |from: usize, to: usize| &bytes[from..to];
+        let array32 = |from: usize| -> [u8; 32] { field(from, from + 32).try_into().expect("32") };
+        let invitation = Self {
+            agreement: AgreementId::parse(&hex::encode(field(0, 16)))?,
+            therapist_identity: array32(16),
+            therapist_sync: array32(48),
+            secret: array32(80),
+            expires_at: Timestamp::from_millis(i64::from_be_bytes(
+                field(112, 120).try_into().expect("8"),
+            )),
+            signature: field(120, 184).try_into().expect("64"),
+        };
+        let signed = invitation.signed_message();
+        if !identity::verify_bytes(
+            &invitation.therapist_identity,
+            &signed,
+            &invitation.signature,
+        ) {
+            return Err(Error::InvitationRefused(InvitationProblem::Forged));
+        }
+        Ok(invitation)
+    }
+}
+
+/// The 16 bytes of an agreement id (its 32 hex characters).
+pub fn agreement_bytes(id: &AgreementId) -> [u8; 16] {
+    hex::decode(id.as_str())
+        .expect("an agreement id is hexadecimal")
+        .try_into()
+        .expect("an agreement id is 16 bytes")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Role;
+
+    fn issued() -> (DeviceIdentity, Invitation) {
+        let therapist = DeviceIdentity::generate(Role::Therapist, "T").unwrap();
+        let invitation = Invitation::issue(
+            &therapist,
+            &AgreementId::random(),
+            Timestamp::from_millis(1_800_000_000_000),
+        );
+        (therapist, invitation)
+    }
+
+    #[test]
+    fn a_line_round_trips_and_fits_a_qr_code() {
+        let (therapist, invitation) = issued();
+        let line = invitation.to_line();
+        assert_eq!(line.len(), LINE_CHARS);
+        assert_eq!(LINE_CHARS, 306);
+        assert!(line
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == ':'));
+        let back = Invitation::parse(&format!("  {}\n", line.to_lowercase())).unwrap();
+        assert_eq!(back.agreement, invitation.agreement);
+        assert_eq!(back.therapist_identity, therapist.public_key());
+        assert_eq!(back.therapist_sync, therapist.sync_public_key());
+        assert_eq!(back.secret, invitation.secret);
+        assert_eq!(back.expires_at, invitation.expires_at);
+        assert!(!back.is_expired(invitation.expires_at.plus_minutes(-1)));
+        assert!(back.is_expired(invitation.expires_at));
+        assert!(!format!("{back:?}").contains(&hex::encode(back.secret)));
+    }
+
+    #[test]
+    fn malformed_and_altered_lines_are_refused() {
+        let (_, invitation) = issued();
+        let line = invitation.to_line();
+        let problem = |text: &str| match Invitation::parse(text) {
+            Err(Error::InvitationRefused(problem)) => problem,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(problem(""), InvitationProblem::Malformed);
+        assert_eq!(problem("hello"), InvitationProblem::Malformed);
+        assert_eq!(
+            problem(&line[..line.len() - 8]),
+            InvitationProblem::Malformed
+        );
+        assert_eq!(
+            problem(&line.replace("COACHLINE1", "COACHLINE2")),
+            InvitationProblem::Malformed
+        );
+        assert_eq!(problem(&format!("{line}1")), InvitationProblem::Malformed);
+        // Every changed character is caught by the signature.
+        for i in PREFIX.len()..line.len() - 1 {
+            let mut chars: Vec<char> = line.chars().collect();
+            chars[i] = if chars[i] == 'A' { 'B' } else { 'A' };
+            let altered: String = chars.into_iter().collect();
+            assert_eq!(problem(&altered), InvitationProblem::Forged, "position {i}");
+        }
+    }
+}

@@ -1,0 +1,81 @@
+//! A joining client's proof: the body of every message it sends before the therapist
+//! has accepted it.
+//!
+//! Sealing in auth-PSK mode with the invitation secret already proves the sender
+//! holds the secret and the X25519 key in the header. The body adds the client's
+//! Ed25519 identity key and its signature over (agreement, invitation id, that X25519
+//! key): the identity fingerprint the therapist's `peers` shows — and can compare with
+//! the client's `whoami` — then vouches for the key its messages are sealed to.
+//!
+//! ```text
+//! 32  the client's Ed25519 identity key
+//! 64  its signature of "coachline-join/1\n" ‖ agreement id ‖ invitation id ‖ sync key
+//! ..  the Automerge sync message
+//! ```
+
+use super::invitation::agreement_bytes;
+use crate::identity::{self, DeviceIdentity};
+use crate::model::AgreementId;
+
+const TAG: &[u8] = b"coachline-join/1\n";
+const PROOF_BYTES: usize = 32 + 64;
+
+fn signed(agreement: &AgreementId, psk_id: &[u8; 16], sync_key: &[u8; 32]) -> Vec<u8> {
+    [TAG, &agreement_bytes(agreement), psk_id, sync_key].concat()
+}
+
+/// The body of a join message carrying `sync_message`.
+pub fn body(
+    me: &DeviceIdentity,
+    agreement: &AgreementId,
+    psk_id: &[u8; 16],
+    sync_message: &[u8],
+) -> Vec<u8> {
+    let signature = me.sign_bytes(&signed(agreement, psk_id, &me.sync_public_key()));
+    [&me.public_key()[..], &signature, sync_message].concat()
+}
+
+/// The sender's identity key and the sync message, if the proof holds for a sender
+/// whose X25519 key is `sync_key`.
+pub fn open_body<'a>(
+    body: &'a [u8],
+    agreement: &AgreementId,
+    psk_id: &[u8; 16],
+    sync_key: &[u8; 32],
+) -> Option<([u8; 32], &'a [u8])> {
+    let (proof, sync_message) = body.split_at_checked(PROOF_BYTES)?;
+    let identity_key: [u8; 32] = proof[..32].try_into().ok()?;
+    let signature: [u8; 64] = proof[32..].try_into().ok()?;
+    identity::verify_bytes(
+        &identity_key,
+        &signed(agreement, psk_id, sync_key),
+        &signature,
+    )
+    .then_some((identity_key, sync_message))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Role;
+
+    #[test]
+    fn the_proof_binds_the_sync_key_to_the_identity() {
+        let client = DeviceIdentity::generate(Role::Client, "C").unwrap();
+        let agreement = AgreementId::random();
+        let psk_id = [5; 16];
+        let body = body(&client, &agreement, &psk_id, b"sync");
+        let sync_key = client.sync_public_key();
+        assert_eq!(
+            open_body(&body, &agreement, &psk_id, &sync_key),
+            Some((client.public_key(), &b"sync"[..]))
+        );
+        assert_eq!(open_body(&body, &agreement, &psk_id, &[1; 32]), None);
+        assert_eq!(open_body(&body, &agreement, &[6; 16], &sync_key), None);
+        assert_eq!(
+            open_body(&body, &AgreementId::random(), &psk_id, &sync_key),
+            None
+        );
+        assert_eq!(open_body(&body[..50], &agreement, &psk_id, &sync_key), None);
+    }
+}
