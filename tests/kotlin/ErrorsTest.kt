@@ -39,6 +39,7 @@ class ErrorsTest {
             assertEquals("agreement id", badId.field)
 
             assertEquals("limit", assertFailsWith<CoachlineException.InvalidInput> { phones.client.log(id, -1) }.field)
+            assertEquals("path", assertFailsWith<CoachlineException.InvalidInput> { CoachlineStore.open("") }.field)
         }
     }
 
@@ -91,18 +92,18 @@ class ErrorsTest {
     @Test
     fun `identity errors`(@TempDir dir: Path) {
         CoachlineStore.open(dir.resolve("new.db").toString()).use { store ->
-            assertEquals(null, store.whoami())
+            assertEquals(null, store.identity())
             assertFailsWith<CoachlineException.NoIdentity> { store.createAgreement("Sam") }
             assertFailsWith<CoachlineException.NoIdentity> { store.importAgreement(byteArrayOf()) }
-            store.init(Role.THERAPIST, "Dr. Rivera")
-            assertFailsWith<CoachlineException.AlreadyInitialized> { store.init(Role.CLIENT, "Sam") }
+            store.createIdentity(Role.THERAPIST, "Dr. Rivera")
+            assertFailsWith<CoachlineException.AlreadyInitialized> { store.createIdentity(Role.CLIENT, "Sam") }
         }
     }
 
     @Test
     fun `the default agreement needs exactly one`(@TempDir dir: Path) {
         CoachlineStore.open(dir.resolve("t.db").toString()).use { store ->
-            store.init(Role.THERAPIST, "Dr. Rivera")
+            store.createIdentity(Role.THERAPIST, "Dr. Rivera")
             assertEquals(0, assertFailsWith<CoachlineException.AgreementNeeded> { store.defaultAgreementId() }.agreementCount)
             val id = store.createAgreement("Sam")
             assertEquals(id, store.defaultAgreementId())
@@ -167,23 +168,23 @@ class ErrorsTest {
     @Test
     fun `after closeStore every call is Closed, from any thread, and closing again is fine`(@TempDir dir: Path) {
         val store = CoachlineStore.open(dir.resolve("c.db").toString())
-        store.init(Role.CLIENT, "Sam")
+        store.createIdentity(Role.CLIENT, "Sam")
         store.closeStore()
-        assertFailsWith<CoachlineException.Closed> { store.whoami() }
+        assertFailsWith<CoachlineException.Closed> { store.identity() }
         var seen: Throwable? = null
         Thread { seen = runCatching { store.listAgreements() }.exceptionOrNull() }.apply { start(); join() }
         assertTrue(seen is CoachlineException.Closed, "$seen")
         store.closeStore()
         store.close()
         // The file is closed and whole: it opens again with its identity.
-        CoachlineStore.open(dir.resolve("c.db").toString()).use { assertEquals("Sam", it.whoami()?.name) }
+        CoachlineStore.open(dir.resolve("c.db").toString()).use { assertEquals("Sam", it.identity()?.name) }
     }
 
     @Test
     fun `after the object is freed a call is an exception, not a crash`(@TempDir dir: Path) {
         val store = CoachlineStore.open(dir.resolve("c.db").toString())
         store.close()
-        assertFailsWith<IllegalStateException> { store.whoami() }
+        assertFailsWith<IllegalStateException> { store.identity() }
     }
 
     @Test

@@ -27,8 +27,8 @@ class Phones(dir: Path) : AutoCloseable {
     val client: CoachlineStore = CoachlineStore.open(dir.resolve("client.db").toString())
 
     init {
-        therapist.init(Role.THERAPIST, "Dr. Rivera", MONDAY_MORNING - HOUR)
-        client.init(Role.CLIENT, "Sam", MONDAY_MORNING - HOUR)
+        therapist.createIdentity(Role.THERAPIST, "Dr. Rivera", MONDAY_MORNING - HOUR)
+        client.createIdentity(Role.CLIENT, "Sam", MONDAY_MORNING - HOUR)
     }
 
     /** Carries the agreement's bytes from one phone to the other. */

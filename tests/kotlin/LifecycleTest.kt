@@ -30,8 +30,8 @@ class LifecycleTest {
         Phones(dir).use { phones ->
             val (therapist, client) = phones.therapist to phones.client
             val t0 = MONDAY_MORNING - HOUR
-            assertEquals(Role.THERAPIST, therapist.whoami()?.role)
-            assertEquals(19, client.whoami()!!.fingerprint.length)
+            assertEquals(Role.THERAPIST, therapist.identity()?.role)
+            assertEquals(19, client.identity()!!.fingerprint.length)
 
             // The therapist drafts the agreement and fills in the form.
             val id = therapist.createAgreement("Sam", "America/New_York", t0)
@@ -74,7 +74,7 @@ class LifecycleTest {
             assertEquals(2, active.signatures.size)
             assertTrue(active.signatures.all { it.valid && it.current && it.problem == null })
             assertEquals(
-                client.whoami()!!.fingerprint,
+                client.identity()!!.fingerprint,
                 active.signatures.single { it.role == Role.CLIENT }.fingerprint,
             )
             assertEquals(listOf(AgreementStatus.ACTIVE), therapist.listAgreements().map { it.status })

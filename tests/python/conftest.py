@@ -35,8 +35,8 @@ class Phones:
     def __init__(self, directory):
         self.therapist = CoachlineStore.open(str(directory / "therapist.db"))
         self.client = CoachlineStore.open(str(directory / "client.db"))
-        self.therapist.init(Role.THERAPIST, "Dr. Rivera", MONDAY_MORNING - HOUR)
-        self.client.init(Role.CLIENT, "Sam", MONDAY_MORNING - HOUR)
+        self.therapist.create_identity(Role.THERAPIST, "Dr. Rivera", MONDAY_MORNING - HOUR)
+        self.client.create_identity(Role.CLIENT, "Sam", MONDAY_MORNING - HOUR)
 
     @staticmethod
     def carry(agreement_id, source, target):

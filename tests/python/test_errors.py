@@ -32,6 +32,9 @@ def test_invalid_input_names_the_field(phones):
     with pytest.raises(CoachlineError.InvalidInput) as e:
         phones.client.log(agreement_id, -1)
     assert e.value.field == "limit"
+    with pytest.raises(CoachlineError.InvalidInput) as e:
+        CoachlineStore.open("")
+    assert e.value.field == "path"
     # Every variant is also a CoachlineError.
     assert issubclass(CoachlineError.InvalidInput, CoachlineError)
 
@@ -72,17 +75,17 @@ def test_not_permitted_for_this_role(phones):
 
 def test_identity_errors(tmp_path):
     store = CoachlineStore.open(str(tmp_path / "new.db"))
-    assert store.whoami() is None
+    assert store.identity() is None
     with pytest.raises(CoachlineError.NoIdentity):
         store.create_agreement("Sam")
-    store.init(Role.THERAPIST, "Dr. Rivera")
+    store.create_identity(Role.THERAPIST, "Dr. Rivera")
     with pytest.raises(CoachlineError.AlreadyInitialized):
-        store.init(Role.CLIENT, "Sam")
+        store.create_identity(Role.CLIENT, "Sam")
 
 
 def test_the_default_agreement_needs_exactly_one(tmp_path):
     store = CoachlineStore.open(str(tmp_path / "t.db"))
-    store.init(Role.THERAPIST, "Dr. Rivera")
+    store.create_identity(Role.THERAPIST, "Dr. Rivera")
     with pytest.raises(CoachlineError.AgreementNeeded) as e:
         store.default_agreement_id()
     assert e.value.agreement_count == 0
@@ -140,12 +143,12 @@ def test_a_store_locked_by_another_process_is_busy_then_usable(phones, tmp_path)
 
 def test_after_close_every_call_is_closed_and_closing_again_is_fine(tmp_path):
     store = CoachlineStore.open(str(tmp_path / "c.db"))
-    store.init(Role.CLIENT, "Sam")
+    store.create_identity(Role.CLIENT, "Sam")
     store.close()
     with pytest.raises(CoachlineError.Closed):
-        store.whoami()
+        store.identity()
     store.close()
-    assert CoachlineStore.open(str(tmp_path / "c.db")).whoami().name == "Sam"
+    assert CoachlineStore.open(str(tmp_path / "c.db")).identity().name == "Sam"
 
 
 def test_errors_never_carry_what_a_person_wrote(phones):

@@ -24,8 +24,8 @@ from conftest import HOUR, MINUTE, MONDAY_MORNING, at
 def test_draft_exchange_sign_call_report_and_review(phones):
     therapist, client = phones.therapist, phones.client
     t0 = MONDAY_MORNING - HOUR
-    assert therapist.whoami().role == Role.THERAPIST
-    assert len(client.whoami().fingerprint) == 19
+    assert therapist.identity().role == Role.THERAPIST
+    assert len(client.identity().fingerprint) == 19
 
     # The therapist drafts the agreement and fills in the form.
     agreement_id = therapist.create_agreement("Sam", "America/New_York", t0)

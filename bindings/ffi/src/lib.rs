@@ -1,0 +1,33 @@
+//! # coachline-ffi
+//!
+//! The UniFFI surface of [`coachline_core`]: the API the Android (Kotlin) and iOS
+//! (Swift) shells, and Python tests, call. Generated with proc-macros only (no UDL);
+//! the namespace is `coachline`. See `README.md` beside this crate for the API at a
+//! glance, the conventions and how to regenerate the bindings.
+//!
+//! - [`store`]: [`CoachlineStore`], the one object: a device's store, shared between
+//!   threads;
+//! - [`records`]: the plain data and enums that cross the boundary;
+//! - [`error`]: [`CoachlineError`], the one error type, and the guard that turns a
+//!   panic into an error instead of letting it cross;
+//! - [`convert`]: conversions from the core's types, and checks on foreign input.
+//!
+//! Nothing here decides anything: every rule lives in the core, and this crate only
+//! translates types and guards the boundary.
+
+uniffi::setup_scaffolding!("coachline");
+
+pub mod convert;
+pub mod error;
+pub mod records;
+pub mod store;
+
+pub use error::CoachlineError;
+pub use store::CoachlineStore;
+
+/// The version of the Coachline core this library was built from, e.g. `0.1.0`.
+/// (Also the cheapest call there is: benchmarks measure the boundary with it.)
+#[uniffi::export]
+pub fn core_version() -> String {
+    env!("CARGO_PKG_VERSION").to_owned()
+}
