@@ -77,7 +77,7 @@ impl std::fmt::Display for AgreementNeeded {
             Self::NoneInStore => f.write_str("this store holds no agreement yet"),
             Self::Ambiguous { count } => write!(
                 f,
-                "this store holds {count} agreements: choose one with --agreement ID"
+                "this store holds {count} agreements: say which one to use"
             ),
         }
     }

@@ -17,6 +17,29 @@ pub struct Timestamp(i64);
 impl Timestamp {
     pub const MINUTE_MS: i64 = 60_000;
     pub const HOUR_MS: i64 = 60 * Self::MINUTE_MS;
+    /// The earliest instant Coachline accepts: 0000-01-01T00:00:00Z.
+    pub const EARLIEST: Timestamp = Timestamp(-62_167_219_200_000);
+    /// The latest instant Coachline accepts: 9999-12-31T23:59:59.999Z.
+    pub const LATEST: Timestamp = Timestamp(253_402_300_799_999);
+
+    /// An instant from outside (an app, a peer's document), refused unless it lies in
+    /// the years 0 to 9999: what RFC 3339 can write, and far inside the range where
+    /// calendar arithmetic in the therapist's time zone cannot overflow.
+    pub fn checked(field: &'static str, ms: i64) -> Result<Self> {
+        Self(ms).check(field)
+    }
+
+    /// This instant, if it lies in the years 0 to 9999 (see [`Timestamp::checked`]).
+    pub fn check(self, field: &'static str) -> Result<Self> {
+        if (Self::EARLIEST..=Self::LATEST).contains(&self) {
+            Ok(self)
+        } else {
+            Err(Error::invalid(
+                field,
+                "expected an instant in the years 0 to 9999",
+            ))
+        }
+    }
 
     pub const fn from_millis(ms: i64) -> Self {
         Self(ms)
@@ -88,6 +111,15 @@ mod tests {
         let b = Timestamp::parse_rfc3339("now", "2026-03-08T01:59:00-05:00").unwrap();
         assert_eq!(a, b);
         assert_eq!(a.to_rfc3339(), "2026-03-08T06:59:00Z");
+    }
+
+    #[test]
+    fn instants_outside_years_0_to_9999_are_refused() {
+        assert!(Timestamp::checked("now", i64::MAX).is_err());
+        assert!(Timestamp::checked("now", i64::MIN).is_err());
+        assert_eq!(Timestamp::LATEST.to_rfc3339(), "9999-12-31T23:59:59.999Z");
+        assert_eq!(Timestamp::EARLIEST.to_rfc3339(), "0000-01-01T00:00:00Z");
+        assert!(Timestamp::checked("now", 0).is_ok());
     }
 
     #[test]

@@ -17,7 +17,7 @@ use crate::render::{self, Output};
 use crate::{sync, Failure};
 
 fn step(title: &str) {
-    println!("\n== {title}");
+    say!("\n== {title}");
 }
 
 /// A phone in the story: its name and its store.
@@ -39,7 +39,7 @@ fn sync(
     for _ in 0..8 {
         let moved = carry(a, b, id, dir, files, now)? + carry(b, a, id, dir, files, now)?;
         if moved == 0 {
-            println!("   in sync: neither phone has anything more to send");
+            say!("   in sync: neither phone has anything more to send");
             return Ok(());
         }
     }
@@ -83,7 +83,7 @@ fn carry(
         }
     }
     news.dedup();
-    println!(
+    say!(
         "   {} → {}: {} sealed message{} ({} bytes){}{}",
         from.name,
         to.name,
@@ -125,8 +125,8 @@ pub fn run(dir: Option<PathBuf>, out: &Output) -> Result<u8, Failure> {
     let mut files = 0;
     let t = therapist.store.init(Role::Therapist, "Dr. Rivera", at(0))?;
     let c = client.store.init(Role::Client, "Sam", at(0))?;
-    println!("   therapist's phone: key {}", t.fingerprint);
-    println!("   client's phone:    key {}", c.fingerprint);
+    say!("   therapist's phone: key {}", t.fingerprint);
+    say!("   client's phone:    key {}", c.fingerprint);
 
     step("The therapist drafts the agreement from the seed form and sets the terms");
     let id = therapist
@@ -148,36 +148,36 @@ pub fn run(dir: Option<PathBuf>, out: &Output) -> Result<u8, Failure> {
         .store
         .add_resource(&id, "Crisis Text Line", "text HOME to 741741", at(3))?;
     let view = therapist.store.agreement(&id)?;
-    println!("   agreement {id}: {}", view.assessment.status.as_str());
-    println!("   availability: {}", view.terms.availability);
+    say!("   agreement {id}: {}", view.assessment.status.as_str());
+    say!("   availability: {}", view.terms.availability);
 
     step("The therapist invites the client's phone; the client joins with the invitation");
     let invitation = therapist.store.invite(&id, at(4))?;
-    println!(
+    say!(
         "   invitation: one line of {} characters, for a QR code, valid 48 hours",
         invitation.len()
     );
     client.store.join(&invitation, at(4))?;
     let peer = &client.store.peers()?[0];
-    println!(
+    say!(
         "   the client's phone records the therapist's key {} (the same as above)",
         peer.fingerprint
     );
-    println!("   the phones exchange sealed messages; the draft arrives with the first answer:");
+    say!("   the phones exchange sealed messages; the draft arrives with the first answer:");
     sync(&mut client, &mut therapist, &id, &dir, &mut files, at(4))?;
 
     step("Both sign the same terms");
-    println!(
+    say!(
         "   therapist signs: {}",
         therapist.store.sign(&id, at(5))?.as_str()
     );
     sync(&mut therapist, &mut client, &id, &dir, &mut files, at(5))?;
-    println!(
+    say!(
         "   client signs:    {}",
         client.store.sign(&id, at(10))?.as_str()
     );
     sync(&mut client, &mut therapist, &id, &dir, &mut files, at(10))?;
-    println!(
+    say!(
         "   on the therapist's phone: {}",
         therapist.store.agreement(&id)?.assessment.status.as_str()
     );
@@ -199,14 +199,14 @@ pub fn run(dir: Option<PathBuf>, out: &Output) -> Result<u8, Failure> {
     client
         .store
         .end_call(&id, call.id().as_str(), end, at(tuesday + 7))?;
-    println!("   call {}: 7 minutes, urge 4 → 2", call.id());
+    say!("   call {}: 7 minutes, urge 4 → 2", call.id());
     let report = client.store.report_behavior(
         &id,
         Some("self-harm"),
         at(tuesday + 120),
         at(tuesday + 130),
     )?;
-    println!("   behaviour report {report} recorded for Tuesday 20:00");
+    say!("   behaviour report {report} recorded for Tuesday 20:00");
 
     step("The phones meet again and exchange changes");
     sync(
@@ -221,8 +221,8 @@ pub fn run(dir: Option<PathBuf>, out: &Output) -> Result<u8, Failure> {
     step("Wednesday 10:00: the client opens the app");
     let wednesday = tuesday + 16 * 60;
     let decision = client.store.status(&id, at(wednesday))?;
-    println!("   permission: {:?}", decision.permission);
-    println!("   {}", decision.message);
+    say!("   permission: {:?}", decision.permission);
+    say!("   {}", decision.message);
 
     step("The client tries to call anyway: the 24-hour rule declines it");
     let attempt = client.store.start_call(
@@ -230,7 +230,7 @@ pub fn run(dir: Option<PathBuf>, out: &Output) -> Result<u8, Failure> {
         CallStart::new(CallReason::Coaching, None, &[], Some(5))?,
         at(wednesday + 5),
     )?;
-    println!(
+    say!(
         "   {}",
         render::attempt_text(&attempt).replace('\n', "\n   ")
     );
@@ -242,7 +242,7 @@ pub fn run(dir: Option<PathBuf>, out: &Output) -> Result<u8, Failure> {
         CallStart::new(CallReason::Clarification, None, &[], Some(1))?,
         at(thursday),
     )?;
-    println!(
+    say!(
         "   {}",
         render::attempt_text(&attempt).replace('\n', "\n   ")
     );
@@ -270,7 +270,7 @@ pub fn run(dir: Option<PathBuf>, out: &Output) -> Result<u8, Failure> {
     therapist
         .store
         .end_call(&id, returned.as_str(), end, at(friday + 6))?;
-    println!("   return call {returned}: 6 minutes");
+    say!("   return call {returned}: 6 minutes");
     sync(
         &mut therapist,
         &mut client,
@@ -282,21 +282,21 @@ pub fn run(dir: Option<PathBuf>, out: &Output) -> Result<u8, Failure> {
 
     step("The therapist's log");
     let log = therapist.store.log(&id, 50)?;
-    println!("{}", render::log_text(&log, at(friday + 10)));
+    say!("{}", render::log_text(&log, at(friday + 10)));
 
     step("The therapist prepares Monday's session: the summary of the week");
     let summary = therapist.store.summary(&id, None, at(friday + 10))?;
-    println!("{}", render::summary_text(&summary));
+    say!("{}", render::summary_text(&summary));
 
     step("Both phones end in the same state");
     let same_heads = therapist.store.heads(&id)? == client.store.heads(&id)?;
     let same_rows = therapist.store.projection_dump(&id)? == client.store.projection_dump(&id)?;
     let same_decision = therapist.store.status(&id, at(friday + 10))?
         == client.store.status(&id, at(friday + 10))?;
-    println!(
+    say!(
         "   same document heads: {same_heads}; same agreement, log and rows: {same_rows}; same decision: {same_decision}"
     );
-    println!("   stores: {}", dir.display());
+    say!("   stores: {}", dir.display());
     let converged = same_heads && same_rows && same_decision;
     if out.json {
         out.print(

@@ -4,6 +4,15 @@
 //! Exit codes: 0 success; 2 bad input or usage (nothing written); 3 a call declined
 //! by the 24-hour rule (recorded, with the crisis resources printed); 1 anything else.
 
+/// Prints a line on stdout. A closed pipe (`coachline log | head`) ends the output
+/// quietly, where `println!` would panic.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 mod args;
 mod commands;
 mod demo;
@@ -13,6 +22,7 @@ mod sync;
 use std::process::ExitCode;
 
 use clap::Parser;
+use coachline_core::error::AgreementNeeded;
 
 use args::Cli;
 
@@ -24,9 +34,15 @@ pub struct Failure {
 
 impl From<coachline_core::Error> for Failure {
     fn from(e: coachline_core::Error) -> Self {
+        let hint = match &e {
+            coachline_core::Error::AgreementNeeded(AgreementNeeded::Ambiguous { .. }) => {
+                " with --agreement ID"
+            }
+            _ => "",
+        };
         Self {
             code: if e.is_bad_input() { 2 } else { 1 },
-            message: e.to_string(),
+            message: format!("{e}{hint}"),
         }
     }
 }

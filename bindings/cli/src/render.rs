@@ -15,12 +15,12 @@ pub struct Output {
 impl Output {
     pub fn print(&self, value: &Value, text: impl FnOnce() -> String) {
         if self.json {
-            println!(
+            say!(
                 "{}",
                 serde_json::to_string_pretty(value).expect("JSON values serialize")
             );
         } else {
-            println!("{}", text());
+            say!("{}", text());
         }
     }
 

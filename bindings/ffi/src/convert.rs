@@ -12,22 +12,14 @@ use coachline_core::Timestamp;
 use crate::error::{CoachlineError, Result};
 use crate::records::*;
 
-/// The earliest instant the surface accepts: 0000-01-01T00:00:00Z.
-pub const MIN_INSTANT_MS: i64 = -62_167_219_200_000;
-/// The latest instant the surface accepts: 9999-12-31T23:59:59.999Z.
-pub const MAX_INSTANT_MS: i64 = 253_402_300_799_999;
-
 /// An instant from the foreign side: the given milliseconds, or the system clock
-/// when none is given. Instants outside years 0–9999 are refused here, so no
-/// calendar arithmetic further in ever meets one (chrono panics or saturates at
-/// its limits, and the agreement has no use for such dates).
+/// when none is given. The core refuses instants outside years 0–9999 (calendar
+/// arithmetic in a time zone overflows near chrono's limits); this names the
+/// parameter in the error.
 pub fn instant(field: &str, ms: Option<i64>) -> Result<Timestamp> {
     match ms {
         None => Ok(Timestamp::now()),
-        Some(ms) if (MIN_INSTANT_MS..=MAX_INSTANT_MS).contains(&ms) => {
-            Ok(Timestamp::from_millis(ms))
-        }
-        Some(_) => Err(CoachlineError::InvalidInput {
+        Some(ms) => Timestamp::checked("time", ms).map_err(|_| CoachlineError::InvalidInput {
             field: field.into(),
             reason: "expected milliseconds since 1970 for an instant in years 0 to 9999".into(),
         }),
@@ -626,21 +618,26 @@ mod tests {
 
     #[test]
     fn instants_outside_years_0_to_9999_are_refused_naming_the_field() {
-        for bad in [i64::MIN, i64::MAX, MIN_INSTANT_MS - 1, MAX_INSTANT_MS + 1] {
+        for bad in [
+            i64::MIN,
+            i64::MAX,
+            Timestamp::EARLIEST.millis() - 1,
+            Timestamp::LATEST.millis() + 1,
+        ] {
             match instant("now_ms", Some(bad)) {
                 Err(CoachlineError::InvalidInput { field, .. }) => assert_eq!(field, "now_ms"),
                 other => panic!("{bad}: {other:?}"),
             }
         }
-        for ok in [MIN_INSTANT_MS, 0, MAX_INSTANT_MS] {
+        for ok in [Timestamp::EARLIEST.millis(), 0, Timestamp::LATEST.millis()] {
             assert_eq!(instant("now_ms", Some(ok)).unwrap().millis(), ok);
         }
         assert_eq!(
-            Timestamp::from_millis(MIN_INSTANT_MS).to_rfc3339(),
+            Timestamp::from_millis(Timestamp::EARLIEST.millis()).to_rfc3339(),
             "0000-01-01T00:00:00Z"
         );
         assert_eq!(
-            Timestamp::from_millis(MAX_INSTANT_MS).to_rfc3339(),
+            Timestamp::from_millis(Timestamp::LATEST.millis()).to_rfc3339(),
             "9999-12-31T23:59:59.999Z"
         );
     }

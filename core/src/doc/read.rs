@@ -90,8 +90,12 @@ impl<D: ReadDoc> Fields<'_, D> {
         self.opt_time(key)?.ok_or_else(|| self.err(key))
     }
 
+    /// Times from another phone are checked like typed ones: a time no calendar can
+    /// hold would break every decision that reads it.
     fn opt_time(&self, key: &str) -> Result<Option<Timestamp>> {
-        Ok(self.opt_int(key)?.map(Timestamp::from_millis))
+        self.opt_int(key)?
+            .map(|ms| Timestamp::checked("time", ms).map_err(|_| self.err(key)))
+            .transpose()
     }
 
     fn bool(&self, key: &str) -> Result<bool> {

@@ -79,6 +79,7 @@ impl Store {
     /// completed one (earlier callback requests have all been answered). A write that
     /// must decide first (starting a call) pays for a few rows, not for the history.
     pub(super) fn rules_at(&self, ag: i64, now: Timestamp) -> Result<Rules> {
+        now.check("now")?;
         let since = projection::last_completed_call(&self.conn, ag, now)?
             .map_or(Timestamp::from_millis(i64::MIN), |t| t.min(now));
         self.rules_from(ag, since)
@@ -98,6 +99,7 @@ impl Store {
     /// May the client call now, and if not, what instead? Applies from the moment an
     /// agreement is drafted, whatever its signatures: safety never waits on paperwork.
     pub fn status(&mut self, id: &AgreementId, now: Timestamp) -> Result<Decision> {
+        now.check("now")?;
         let agreement = self.resolve(id)?;
         Ok(self.coaching(&agreement)?.rules.decide(now))
     }
@@ -195,6 +197,8 @@ impl Store {
         since: Option<Timestamp>,
         now: Timestamp,
     ) -> Result<Summary> {
+        now.check("now")?;
+        since.map(|t| t.check("since")).transpose()?;
         let agreement = self.resolve(id)?;
         let coaching = self.coaching(&agreement)?;
         let since = since.unwrap_or_else(|| rules::default_summary_since(&coaching.state, now));

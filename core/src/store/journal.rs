@@ -82,6 +82,7 @@ impl Store {
         occurred_at: Timestamp,
         now: Timestamp,
     ) -> Result<EntryId> {
+        occurred_at.check("at")?;
         let agreement = self.resolve(id)?;
         let role = self.me()?.role;
         if occurred_at > now.plus_minutes(FUTURE_TOLERANCE_MINUTES) {
@@ -147,6 +148,7 @@ impl Store {
         at: Timestamp,
         now: Timestamp,
     ) -> Result<EntryId> {
+        at.check("at")?;
         let agreement = self.resolve(id)?;
         let role = self.me()?.role;
         if at > now.plus_minutes(FUTURE_TOLERANCE_MINUTES) {

@@ -215,6 +215,7 @@ impl Store {
         now: Timestamp,
         edit: impl FnOnce(&mut Writer<'_>) -> Result<T>,
     ) -> Result<T> {
+        now.check("now")?;
         let doc = self.doc(agreement)?;
         let before = doc.get_heads();
         let mut writer = Writer::new(doc);
