@@ -25,6 +25,7 @@ class ApiSurfaceTest {
                 "constructor" -> hasMethod("org.coachline.CoachlineStore\$Companion", camel(name))
                 // `close()` is AutoCloseable's in Kotlin: the store's own close is closeStore().
                 "method" -> hasMethod("org.coachline.CoachlineStore", if (name == "close") "closeStore" else camel(name))
+                "member" -> name.split(".").let { (cls, method) -> hasMethod("org.coachline.$cls", camel(method)) }
                 "function" -> hasMethod("org.coachline.CoachlineKt", camel(name))
                 "error" -> exists("org.coachline.${name.removeSuffix("Error")}Exception")
                 "variant" -> exists("org.coachline.CoachlineException\$$name")

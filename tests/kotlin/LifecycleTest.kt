@@ -120,6 +120,10 @@ class LifecycleTest {
             assertTrue(locked.showBackupPlan)
             assertNotNull(locked.backupPlan)
             assertEquals(3, locked.resources.size)
+            // The home screen's handle on the same decision, bound to the agreement once.
+            val decisions = client.callDecisions(id)
+            assertEquals(locked, decisions.decide(occurred + HOUR))
+            assertEquals(Permission.ALLOWED, decisions.decide(occurred + 24 * HOUR).permission)
 
             // A call in the lockout is declined, logged, and answered with the resources.
             val declined = assertIs<CallAttempt.Declined>(

@@ -20,6 +20,9 @@ def exposed(kind, name):
         return hasattr(coachline, name)
     if kind in ("constructor", "method"):
         return hasattr(coachline.CoachlineStore, name)
+    if kind == "member":
+        cls, method = name.split(".")
+        return hasattr(getattr(coachline, cls, None), method)
     if kind == "variant":
         return hasattr(coachline.CoachlineError, name)
     return False

@@ -98,6 +98,10 @@ def test_draft_exchange_sign_call_report_and_review(phones):
     assert locked.locked_until_ms == occurred + 24 * HOUR
     assert "24-hour rule" in locked.message
     assert locked.show_backup_plan and locked.backup_plan
+    # The home screen's handle on the same decision, bound to the agreement once.
+    decisions = client.call_decisions(agreement_id)
+    assert decisions.decide(occurred + HOUR) == locked
+    assert decisions.decide(occurred + 24 * HOUR).permission == Permission.ALLOWED
 
     # A call in the lockout is declined, logged, and answered with the resources.
     declined = client.start_call(

@@ -7,6 +7,8 @@
 //!
 //! - [`store`]: [`CoachlineStore`], the one object: a device's store, shared between
 //!   threads;
+//! - [`decisions`]: [`CallDecisions`], one agreement's call decision bound once, for
+//!   screens that ask it often;
 //! - [`records`]: the plain data and enums that cross the boundary;
 //! - [`error`]: [`CoachlineError`], the one error type, and the guard that turns a
 //!   panic into an error instead of letting it cross;
@@ -18,10 +20,12 @@
 uniffi::setup_scaffolding!("coachline");
 
 pub mod convert;
+pub mod decisions;
 pub mod error;
 pub mod records;
 pub mod store;
 
+pub use decisions::CallDecisions;
 pub use error::CoachlineError;
 pub use store::CoachlineStore;
 

@@ -13,8 +13,8 @@
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
+use coachline_core::model::AgreementId;
 use coachline_core::store::Store;
-#[cfg(test)]
 use coachline_core::Timestamp;
 
 use crate::convert::{count, instant, parse_agreement_id};
@@ -35,6 +35,11 @@ pub struct CoachlineStore {
 }
 
 impl CoachlineStore {
+    /// The call decision of an agreement at `now` (see [`CoachlineStore::status`]).
+    pub(crate) fn decide(&self, id: &AgreementId, now: Timestamp) -> Result<Decision> {
+        self.with_store(|s| Ok(s.status(id, now)?.into()))
+    }
+
     /// Runs `call` on the open store, guarded (see the module documentation).
     fn with_store<T>(&self, call: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
         guard(|| {
@@ -282,8 +287,7 @@ impl CoachlineStore {
     #[uniffi::method(default(now_ms = None))]
     pub fn status(&self, agreement_id: String, now_ms: Option<i64>) -> Result<Decision> {
         let id = parse_agreement_id(&agreement_id)?;
-        let now = instant("now_ms", now_ms)?;
-        self.with_store(|s| Ok(s.status(&id, now)?.into()))
+        self.decide(&id, instant("now_ms", now_ms)?)
     }
 
     /// Starts a call by this device's party, with the pre-call worksheet. A client's

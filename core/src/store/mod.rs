@@ -16,6 +16,7 @@ mod migrations;
 mod projection;
 mod sync;
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -64,6 +65,9 @@ pub struct Store {
     docs: HashMap<i64, AutoCommit>,
     /// The coaching rules of each agreement, dropped whenever it changes.
     coaching: HashMap<i64, coaching::Coaching>,
+    /// Local keys of agreements already looked up. Agreements are never deleted, so
+    /// an id keeps its key, and a status screen skips a query per question.
+    keys: RefCell<HashMap<AgreementId, i64>>,
     /// Sync message fragments in transit: still to send, or received and waiting
     /// for the rest. Memory only: a restart drops them, and the sync resends.
     fragments: crate::sync::Fragments,
@@ -110,6 +114,7 @@ impl Store {
             identity,
             docs: HashMap::new(),
             coaching: HashMap::new(),
+            keys: RefCell::default(),
             fragments: Default::default(),
         })
     }
@@ -186,9 +191,13 @@ impl Store {
     }
 
     fn resolve(&self, id: &AgreementId) -> Result<Agreement> {
-        projection::agreement_key(&self.conn, id)?
-            .map(|ag| Agreement { id: id.clone(), ag })
-            .ok_or_else(|| Error::not_found("agreement", id.as_str()))
+        if let Some(&ag) = self.keys.borrow().get(id) {
+            return Ok(Agreement { id: id.clone(), ag });
+        }
+        let ag = projection::agreement_key(&self.conn, id)?
+            .ok_or_else(|| Error::not_found("agreement", id.as_str()))?;
+        self.keys.borrow_mut().insert(id.clone(), ag);
+        Ok(Agreement { id: id.clone(), ag })
     }
 
     /// The document of an agreement, loading it on first use.
