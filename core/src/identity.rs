@@ -166,16 +166,22 @@ pub fn verifies(agreement: &AgreementId, sig: &Signature) -> bool {
         .is_ok()
 }
 
-/// A signature as the store keeps it, with the result of its cryptographic check.
+/// A signature as the store keeps it, with the result of its cryptographic check
+/// (worked out once, when the signature arrives).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SignatureRecord {
-    pub id: EntryId,
-    pub role: Role,
-    pub name: String,
-    pub signed_at: Timestamp,
-    pub public_key: Vec<u8>,
-    pub terms_hash: Vec<u8>,
+    pub signature: Signature,
     pub verifies: bool,
+}
+
+impl SignatureRecord {
+    /// A signature of `agreement`, checked.
+    pub fn check(agreement: &AgreementId, signature: Signature) -> Self {
+        Self {
+            verifies: verifies(agreement, &signature),
+            signature,
+        }
+    }
 }
 
 /// Where an agreement stands with its signatures.
@@ -245,20 +251,20 @@ pub fn assess(
     therapist_key: &[u8],
 ) -> Assessment {
     let mut ordered: Vec<&SignatureRecord> = records.iter().collect();
-    ordered.sort_by(|a, b| (a.signed_at, &a.id).cmp(&(b.signed_at, &b.id)));
+    ordered.sort_by_key(|r| (r.signature.signed_at, &r.signature.id));
     let first_key = |role: Role| match role {
         Role::Therapist => Some(therapist_key),
         Role::Client => ordered
             .iter()
-            .find(|r| r.role == role && r.verifies)
-            .map(|r| r.public_key.as_slice()),
+            .find(|r| r.signature.role == role && r.verifies)
+            .map(|r| r.signature.public_key.as_slice()),
     };
     let signatures: Vec<SignatureCheck> = ordered
         .iter()
         .map(|r| {
             let problem = if !r.verifies {
                 Some(SignatureProblem::DoesNotVerify)
-            } else if first_key(r.role) != Some(r.public_key.as_slice()) {
+            } else if first_key(r.signature.role) != Some(r.signature.public_key.as_slice()) {
                 Some(SignatureProblem::KeyMismatch)
             } else {
                 None
@@ -267,7 +273,7 @@ pub fn assess(
             SignatureCheck {
                 record: (*r).clone(),
                 valid,
-                current: valid && r.terms_hash == current_hash,
+                current: valid && r.signature.terms_hash == current_hash,
                 problem,
             }
         })
@@ -275,7 +281,7 @@ pub fn assess(
     let signed_current = |role: Role| {
         signatures
             .iter()
-            .any(|s| s.current && s.record.role == role)
+            .any(|s| s.current && s.record.signature.role == role)
     };
     let missing: Vec<Role> = Role::ALL
         .into_iter()
@@ -320,16 +326,7 @@ mod tests {
     }
 
     fn record(me: &DeviceIdentity, ag: &AgreementId, hash: [u8; 32], at: i64) -> SignatureRecord {
-        let sig = me.sign(ag, hash, Timestamp::from_millis(at));
-        SignatureRecord {
-            verifies: verifies(ag, &sig),
-            id: sig.id,
-            role: sig.role,
-            name: sig.name,
-            signed_at: sig.signed_at,
-            public_key: sig.public_key,
-            terms_hash: sig.terms_hash,
-        }
+        SignatureRecord::check(ag, me.sign(ag, hash, Timestamp::from_millis(at)))
     }
 
     #[test]

@@ -87,11 +87,11 @@ pub fn agreement_json(view: &AgreementView) -> Value {
         })).collect::<Vec<_>>(),
         "holidays": view.holidays,
         "signatures": view.assessment.signatures.iter().map(|s| json!({
-            "id": s.record.id,
-            "role": s.record.role,
-            "name": s.record.name,
-            "signed_at": s.record.signed_at,
-            "fingerprint": fingerprint(&s.record.public_key),
+            "id": s.record.signature.id,
+            "role": s.record.signature.role,
+            "name": s.record.signature.name,
+            "signed_at": s.record.signature.signed_at,
+            "fingerprint": fingerprint(&s.record.signature.public_key),
             "valid": s.valid,
             "current": s.current,
             "problem": s.problem,
@@ -200,10 +200,10 @@ pub fn agreement_text(view: &AgreementView) -> String {
         };
         line(format!(
             "  {} {} at {} (key {}): {verdict}",
-            sig.record.role,
-            sig.record.name,
-            sig.record.signed_at,
-            fingerprint(&sig.record.public_key)
+            sig.record.signature.role,
+            sig.record.signature.name,
+            sig.record.signature.signed_at,
+            fingerprint(&sig.record.signature.public_key)
         ));
     }
     line(format!("\nTerms hash: {}", hex_string(&view.terms_hash)));

@@ -342,7 +342,7 @@ impl From<model::Holiday> for Holiday {
 
 impl From<SignatureCheck> for SignatureInfo {
     fn from(s: SignatureCheck) -> Self {
-        let r = s.record;
+        let r = s.record.signature;
         Self {
             id: r.id.to_string(),
             role: r.role.into(),

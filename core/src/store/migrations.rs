@@ -73,7 +73,8 @@ CREATE TABLE holidays (
 CREATE TABLE signatures (
     ag INTEGER NOT NULL, id TEXT NOT NULL,
     role TEXT NOT NULL, name TEXT NOT NULL, signed_at INTEGER NOT NULL,
-    public_key BLOB NOT NULL, terms_hash BLOB NOT NULL, verifies INTEGER NOT NULL,
+        public_key BLOB NOT NULL, terms_hash BLOB NOT NULL, signature BLOB NOT NULL,
+    verifies INTEGER NOT NULL,
     PRIMARY KEY (ag, id)
 ) WITHOUT ROWID;
 -- Calls and reports are keyed by time first: the log, the rules and the summary read

@@ -15,7 +15,8 @@ use crate::doc::{self, Changed, Collection, Entry};
 use crate::error::{Error, Result};
 use crate::identity::{self, SignatureRecord};
 use crate::model::{
-    AgreementId, Behavior, Call, EntryId, Holiday, Report, Resource, Role, Session, TermKey, Terms,
+    AgreementId, Behavior, Call, EntryId, Holiday, Report, Resource, Role, Session, Signature,
+    TermKey, Terms,
 };
 use crate::time::Timestamp;
 
@@ -170,7 +171,7 @@ fn upsert(tx: &Transaction<'_>, ag: i64, agreement: &AgreementId, entry: &Entry)
             ]),
         Entry::Signature(s) => tx
             .prepare_cached(
-                "INSERT OR REPLACE INTO signatures VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                "INSERT OR REPLACE INTO signatures VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             )?
             .execute(params![
                 ag,
@@ -180,6 +181,7 @@ fn upsert(tx: &Transaction<'_>, ag: i64, agreement: &AgreementId, entry: &Entry)
                 s.signed_at.millis(),
                 s.public_key,
                 s.terms_hash,
+                s.signature,
                 identity::verifies(agreement, s)
             ]),
         Entry::Call(c) => tx
@@ -395,31 +397,23 @@ pub fn holidays(conn: &Connection, ag: i64) -> Result<Vec<Holiday>> {
 
 pub fn signatures(conn: &Connection, ag: i64) -> Result<Vec<SignatureRecord>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT id, role, name, signed_at, public_key, terms_hash, verifies FROM signatures \
-         WHERE ag = ?1 ORDER BY signed_at, id",
+        "SELECT id, role, name, signed_at, public_key, terms_hash, signature, verifies \
+         FROM signatures WHERE ag = ?1 ORDER BY signed_at, id",
     )?;
-    let rows = stmt.query_map([ag], |r| {
-        Ok((
-            r.get(0)?,
-            r.get(1)?,
-            r.get(2)?,
-            r.get(3)?,
-            r.get(4)?,
-            r.get(5)?,
-            r.get(6)?,
-        ))
-    })?;
+    let mut rows = stmt.query([ag])?;
     let mut out = Vec::new();
-    for row in rows {
-        let (id, role_text, name, signed_at, public_key, terms_hash, verifies) = row?;
+    while let Some(r) = rows.next()? {
         out.push(SignatureRecord {
-            id: entry_id(id)?,
-            role: role(role_text)?,
-            name,
-            signed_at: Timestamp::from_millis(signed_at),
-            public_key,
-            terms_hash,
-            verifies,
+            signature: Signature {
+                id: entry_id(r.get(0)?)?,
+                role: role(r.get(1)?)?,
+                name: r.get(2)?,
+                signed_at: Timestamp::from_millis(r.get(3)?),
+                public_key: r.get(4)?,
+                terms_hash: r.get(5)?,
+                signature: r.get(6)?,
+            },
+            verifies: r.get(7)?,
         });
     }
     Ok(out)
