@@ -9,12 +9,20 @@
 use std::path::{Path, PathBuf};
 
 use coachline_core::model::{AgreementId, CallEnd, CallReason, CallStart, Role, TermKey};
-use coachline_core::store::Store;
+use coachline_core::store::{CallAttempt, Store};
 use coachline_core::Timestamp;
 use serde_json::json;
 
 use crate::render::{self, Output};
 use crate::{sync, Failure};
+
+/// What the phone shows for a call attempt, indented under the step.
+fn show(attempt: &CallAttempt) {
+    say!(
+        "   {}",
+        render::attempt_text(attempt).replace('\n', "\n   ")
+    );
+}
 
 fn step(title: &str) {
     say!("\n== {title}");
@@ -230,10 +238,7 @@ pub fn run(dir: Option<PathBuf>, out: &Output) -> Result<u8, Failure> {
         CallStart::new(CallReason::Coaching, None, &[], Some(5))?,
         at(wednesday + 5),
     )?;
-    say!(
-        "   {}",
-        render::attempt_text(&attempt).replace('\n', "\n   ")
-    );
+    show(&attempt);
 
     step("Thursday 22:30: the lockout is over, but it is outside the therapist's hours");
     let thursday = wednesday + 24 * 60 + 12 * 60 + 30;
@@ -242,10 +247,7 @@ pub fn run(dir: Option<PathBuf>, out: &Output) -> Result<u8, Failure> {
         CallStart::new(CallReason::Clarification, None, &[], Some(1))?,
         at(thursday),
     )?;
-    say!(
-        "   {}",
-        render::attempt_text(&attempt).replace('\n', "\n   ")
-    );
+    show(&attempt);
     client.store.end_call(
         &id,
         attempt.id().as_str(),

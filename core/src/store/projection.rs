@@ -82,17 +82,6 @@ fn table(collection: Collection) -> &'static str {
     }
 }
 
-pub const PROJECTED_TABLES: [&str; 8] = [
-    "term_edits",
-    "resources",
-    "behaviors",
-    "holidays",
-    "signatures",
-    "calls",
-    "reports",
-    "sessions",
-];
-
 fn lines(items: &[String]) -> Option<String> {
     (!items.is_empty()).then(|| items.join("\n"))
 }
@@ -289,8 +278,11 @@ pub fn rebuild(tx: &Transaction<'_>, ag: i64, doc: &AutoCommit) -> Result<()> {
     let snapshot = doc::read_agreement(doc)?;
     tx.prepare_cached("UPDATE agreements SET terms = ?2 WHERE ag = ?1")?
         .execute(params![ag, terms_json(&snapshot.terms)])?;
-    for name in PROJECTED_TABLES {
-        tx.execute(&format!("DELETE FROM {name} WHERE ag = ?1"), [ag])?;
+    for collection in Collection::ALL {
+        tx.execute(
+            &format!("DELETE FROM {} WHERE ag = ?1", table(collection)),
+            [ag],
+        )?;
     }
     for entry in &snapshot.entries {
         upsert(tx, ag, &snapshot.header.id, entry)?;
@@ -550,7 +542,7 @@ pub fn dump(conn: &Connection, ag: i64) -> Result<Vec<String>> {
                 r.get::<_, String>(0)
             })?,
         ];
-    for name in PROJECTED_TABLES {
+    for name in Collection::ALL.map(table) {
         let mut stmt = conn.prepare(&format!("SELECT * FROM {name} WHERE ag = ?1 ORDER BY id"))?;
         let columns = stmt.column_count();
         let mut rows = stmt.query([ag])?;
