@@ -1,9 +1,13 @@
 //! The coaching rules applied to a stored agreement: the status decision, calls
 //! declined by the 24-hour rule, return calls, and the session summary.
 //!
-//! The rules' inputs ([`AgreementState`]) are read from the projection once and kept
-//! with the worked-out [`Rules`] until the agreement next changes (any local change or
-//! merge drops them), so a status screen asks a question of memory, not of SQLite.
+//! Two kinds of rules are kept in memory until the agreement next changes (any local
+//! change or merge drops them):
+//! - a [`Decider`] answers "may the client call now?" from the part of the history
+//!   that can matter from some instant on, so a status screen asks memory, not SQLite,
+//!   and the first question after a change reads a handful of rows, not the history;
+//! - [`Coaching`] holds the whole history's [`AgreementState`] and [`Rules`], for the
+//!   summary and for judging any call of the log.
 
 use super::{projection, Agreement, Store};
 use crate::error::{Error, Result};
@@ -15,6 +19,12 @@ use crate::time::Timestamp;
 pub(super) struct Coaching {
     pub(super) state: AgreementState,
     pub(super) rules: Rules,
+}
+
+/// Rules that decide at `from` and at every later instant (see `Store::rules_at`).
+pub(super) struct Decider {
+    from: Timestamp,
+    rules: Rules,
 }
 
 /// What became of a call the device tried to start.
@@ -74,11 +84,11 @@ impl Store {
         }))
     }
 
-    /// Rules that decide exactly at `now`, read from the part of the history that can
-    /// matter then: reports whose windows can reach `now`, and calls since the last
-    /// completed one (earlier callback requests have all been answered). A write that
-    /// must decide first (starting a call) pays for a few rows, not for the history.
-    pub(super) fn rules_at(&self, ag: i64, now: Timestamp) -> Result<Rules> {
+    /// Rules that decide at `now` and at any later instant, read from the part of the
+    /// history that can matter then: calls since the last completed one at or before
+    /// `now` (every earlier callback request has been answered by it), and reports
+    /// whose lockout windows can reach those calls, hence also `now` and after.
+    fn rules_at(&self, ag: i64, now: Timestamp) -> Result<Rules> {
         now.check("now")?;
         let since = projection::last_completed_call(&self.conn, ag, now)?
             .map_or(Timestamp::from_millis(i64::MIN), |t| t.min(now));
@@ -96,12 +106,24 @@ impl Store {
         Ok(&self.coaching[&agreement.ag])
     }
 
+    /// The rules that decide at `now`: kept from an earlier question when they were
+    /// worked out for an instant at or before `now`, else worked out afresh.
+    fn decider(&mut self, agreement: &Agreement, now: Timestamp) -> Result<&Rules> {
+        let fresh = !matches!(self.deciders.get(&agreement.ag), Some(d) if d.from <= now);
+        if fresh {
+            let rules = self.rules_at(agreement.ag, now)?;
+            self.deciders
+                .insert(agreement.ag, Decider { from: now, rules });
+        }
+        Ok(&self.deciders[&agreement.ag].rules)
+    }
+
     /// May the client call now, and if not, what instead? Applies from the moment an
     /// agreement is drafted, whatever its signatures: safety never waits on paperwork.
     pub fn status(&mut self, id: &AgreementId, now: Timestamp) -> Result<Decision> {
         now.check("now")?;
         let agreement = self.resolve(id)?;
-        Ok(self.coaching(&agreement)?.rules.decide(now))
+        Ok(self.decider(&agreement, now)?.decide(now))
     }
 
     /// Starts a call by this device's party, with the pre-call worksheet. A client's
@@ -114,8 +136,7 @@ impl Store {
     ) -> Result<CallAttempt> {
         let agreement = self.resolve(id)?;
         let role = self.me()?.role;
-        let rules = self.rules_at(agreement.ag, now)?;
-        let decision = rules.decide(now);
+        let decision = self.decider(&agreement, now)?.decide(now);
         let mut call = start.into_call(role, now);
         let declined = role == Role::Client && decision.permission == Permission::LockedOut;
         if declined {
@@ -134,7 +155,7 @@ impl Store {
                 decision,
             });
         }
-        let flags = self.rules_at(agreement.ag, now)?.call_flags(&call);
+        let flags = self.decider(&agreement, now)?.call_flags(&call);
         Ok(CallAttempt::Started {
             id: call.id,
             callback_due: flags.callback.map(|c| c.due_at),

@@ -65,6 +65,8 @@ pub struct Store {
     docs: HashMap<i64, AutoCommit>,
     /// The coaching rules of each agreement, dropped whenever it changes.
     coaching: HashMap<i64, coaching::Coaching>,
+    /// The call decisions of each agreement, dropped whenever it changes.
+    deciders: HashMap<i64, coaching::Decider>,
     /// Local keys of agreements already looked up. Agreements are never deleted, so
     /// an id keeps its key, and a status screen skips a query per question.
     keys: RefCell<HashMap<AgreementId, i64>>,
@@ -114,6 +116,7 @@ impl Store {
             identity,
             docs: HashMap::new(),
             coaching: HashMap::new(),
+            deciders: HashMap::new(),
             keys: RefCell::default(),
             fragments: Default::default(),
         })
@@ -265,6 +268,7 @@ impl Store {
     ) -> Result<()> {
         let result = self.persist_inner(agreement, before, touched, also);
         self.coaching.remove(&agreement.ag);
+        self.deciders.remove(&agreement.ag);
         if result.is_err() {
             // Forget the in-memory change: the next use reloads what is on disk.
             self.docs.remove(&agreement.ag);
@@ -343,6 +347,8 @@ impl Store {
         projection::rebuild(&tx, agreement.ag, doc)?;
         projection::set_heads(&tx, agreement.ag, &doc.get_heads())?;
         tx.commit()?;
+        self.coaching.remove(&agreement.ag);
+        self.deciders.remove(&agreement.ag);
         Ok(())
     }
 }
