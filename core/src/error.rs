@@ -39,6 +39,11 @@ pub enum Error {
     #[error("not a Coachline agreement: {0}")]
     NotAnAgreement(String),
 
+    /// A change from outside (an import or a sync message) broke a rule every change
+    /// of an agreement keeps ([`crate::doc::admission`]). Nothing was applied.
+    #[error("refused: {0}")]
+    Refused(crate::doc::Violation),
+
     /// The SQLite file is not a Coachline store, or is from a newer Coachline.
     /// It was neither modified nor deleted.
     #[error("unusable store: {0}")]
@@ -176,6 +181,7 @@ impl Error {
                 | Self::AlreadyInitialized
                 | Self::AgreementNeeded(_)
                 | Self::NotAnAgreement(_)
+                | Self::Refused(_)
                 | Self::Rejected { .. }
                 | Self::InvitationRefused(_)
         )

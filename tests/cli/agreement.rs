@@ -193,30 +193,55 @@ fn forged_and_impostor_signatures_never_count() {
         .contains("not the key first recorded for this role"));
 
     // The client signs; then someone flips one byte of the therapist's signature.
+    // Rewriting a signature is rewriting history: the import is refused whole.
     client.ok(&["agreement", "sign"]);
-    client.ok(&["agreement", "export", "--out", file.to_str().unwrap()]);
+    client.send_to(&therapist, &file);
+    assert_eq!(therapist.json(&["agreement", "show"])["status"], "active");
+    let before = therapist.state();
     let mut doc = automerge::AutoCommit::load(&std::fs::read(&file).unwrap()).unwrap();
     let (_, sigs) = doc.get(automerge::ROOT, "signatures").unwrap().unwrap();
     let keys: Vec<String> = doc.keys(&sigs).collect();
+    let mut therapists = Vec::new();
     for key in keys {
         let (_, sig) = doc.get(&sigs, key.as_str()).unwrap().unwrap();
         let role = doc.get(&sig, "role").unwrap().unwrap().0.to_string();
         let name = doc.get(&sig, "name").unwrap().unwrap().0.to_string();
         if role.contains("therapist") && name.contains("therapist") {
-            let (value, _) = doc.get(&sig, "signature").unwrap().unwrap();
-            let mut bytes = value.as_scalar().unwrap().as_bytes().unwrap().to_vec();
-            bytes[0] ^= 0xff;
-            doc.put(&sig, "signature", bytes).unwrap();
+            therapists.push(sig);
         }
     }
+    let real = therapists.pop().unwrap();
+    let field = |doc: &automerge::AutoCommit, key: &str| {
+        doc.get(&real, key)
+            .unwrap()
+            .unwrap()
+            .0
+            .into_scalar()
+            .unwrap()
+    };
+    let mut damaged = field(&doc, "signature").as_bytes().unwrap().to_vec();
+    damaged[0] ^= 0xff;
+    let mut rewritten = doc.fork();
+    rewritten.put(&real, "signature", damaged.clone()).unwrap();
+    std::fs::write(&file, rewritten.save()).unwrap();
+    let refused = therapist.fails(2, &["agreement", "import", file.to_str().unwrap()]);
+    assert!(refused.contains("rewrites history"), "{refused}");
+    assert_eq!(therapist.state(), before);
+
+    // A damaged copy added as a signature of its own is kept, shown as not
+    // verifying, and counts for nothing.
+    let copy = doc
+        .put_object(&sigs, "00000000000000ff", automerge::ObjType::Map)
+        .unwrap();
+    for key in ["role", "name", "signed_at", "public_key", "terms_hash"] {
+        let value = field(&doc, key);
+        doc.put(&copy, key, value).unwrap();
+    }
+    doc.put(&copy, "signature", damaged).unwrap();
     std::fs::write(&file, doc.save()).unwrap();
     therapist.ok(&["agreement", "import", file.to_str().unwrap()]);
     let show = therapist.json(&["agreement", "show"]);
-    assert_ne!(show["status"], "active");
-    assert!(show["missing"]
-        .as_array()
-        .unwrap()
-        .contains(&serde_json::json!("therapist")));
+    assert_eq!(show["status"], "active");
     assert!(show["signatures"]
         .as_array()
         .unwrap()

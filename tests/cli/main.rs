@@ -4,5 +4,6 @@ mod agreement;
 mod bad_input;
 mod coaching;
 mod convergence;
+mod many_hands;
 mod phone;
 mod sync;

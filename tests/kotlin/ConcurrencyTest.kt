@@ -58,6 +58,33 @@ class ConcurrencyTest {
     }
 
     @Test
+    fun `two store objects on one file, as an app's UI and its sync worker, lose no write`(@TempDir dir: Path) {
+        Phones(dir).use { phones ->
+            val id = phones.activeAgreement()
+            val worker = CoachlineStore.open(dir.resolve("client.db").toString())
+            try {
+                val ids = (0 until 10).flatMap { n ->
+                    val now = MONDAY_MORNING + n * 10 * MINUTE
+                    listOf(
+                        phones.client.startCall(id, CallWorksheet(CallReason.COACHING), now).callId(),
+                        worker.startCall(id, CallWorksheet(CallReason.NEWS), now + MINUTE).callId(),
+                    )
+                }
+                // The UI reports a behaviour; the worker's status sees the lockout at once.
+                phones.client.reportBehavior(id, null, MONDAY_MORNING + 2 * HOUR, MONDAY_MORNING + 2 * HOUR)
+                assertTrue(worker.status(id, MONDAY_MORNING + 3 * HOUR).lockedUntilMs != null)
+                for (store in listOf(phones.client, worker)) {
+                    val logged = store.log(id, 1000).filterIsInstance<LogEntry.CallEntry>().map { it.call.id }
+                    assertEquals(ids.toSet(), logged.toSet())
+                    store.exportAgreement(id)
+                }
+            } finally {
+                worker.close()
+            }
+        }
+    }
+
+    @Test
     fun `closing while other threads call gives them Closed, never a crash`(@TempDir dir: Path) {
         Phones(dir).use { phones ->
             val id = phones.activeAgreement()

@@ -2,6 +2,7 @@
 //! checks on what the foreign side passes in (instants, ids, counts).
 
 use chrono::Datelike;
+use coachline_core::doc::Violation as CoreViolation;
 use coachline_core::error::{InvitationProblem as CoreProblem, Rejection};
 use coachline_core::identity::{self, SignatureCheck};
 use coachline_core::model::{self, AgreementId};
@@ -192,6 +193,36 @@ impl From<SyncRejection> for Rejection {
 impl std::fmt::Display for SyncRejection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         Rejection::from(*self).fmt(f)
+    }
+}
+
+impl From<CoreViolation> for Violation {
+    fn from(v: CoreViolation) -> Self {
+        match v {
+            CoreViolation::ForeignDocument => Violation::ForeignDocument,
+            CoreViolation::HeaderChanged => Violation::HeaderChanged,
+            CoreViolation::Deletion => Violation::Deletion,
+            CoreViolation::HistoryRewritten => Violation::HistoryRewritten,
+            CoreViolation::Malformed => Violation::Malformed,
+        }
+    }
+}
+
+impl From<Violation> for CoreViolation {
+    fn from(v: Violation) -> Self {
+        match v {
+            Violation::ForeignDocument => CoreViolation::ForeignDocument,
+            Violation::HeaderChanged => CoreViolation::HeaderChanged,
+            Violation::Deletion => CoreViolation::Deletion,
+            Violation::HistoryRewritten => CoreViolation::HistoryRewritten,
+            Violation::Malformed => CoreViolation::Malformed,
+        }
+    }
+}
+
+impl std::fmt::Display for Violation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        CoreViolation::from(*self).fmt(f)
     }
 }
 

@@ -15,7 +15,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use coachline_core::error::AgreementNeeded;
 use rusqlite::ErrorCode;
 
-use crate::records::{InvitationProblem, Role, SyncRejection};
+use crate::records::{InvitationProblem, Role, SyncRejection, Violation};
 
 /// Why a call into Coachline failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
@@ -72,6 +72,15 @@ pub enum CoachlineError {
     NotAnAgreement {
         /// What is wrong with the bytes.
         reason: String,
+    },
+
+    /// An import or a sync message carried a change that breaks a rule every change
+    /// of an agreement keeps (it deletes or rewrites history, changes the header, or
+    /// is not this agreement at all). Nothing was applied.
+    #[error("refused: {violation}")]
+    Refused {
+        /// Which rule it broke.
+        violation: Violation,
     },
 
     /// The file at the path given to `open` is not a Coachline store, or is from a
@@ -161,6 +170,9 @@ impl From<coachline_core::Error> for CoachlineError {
                 agreement_count: i32::try_from(count).unwrap_or(i32::MAX),
             },
             E::NotAnAgreement(reason) => Self::NotAnAgreement { reason },
+            E::Refused(violation) => Self::Refused {
+                violation: violation.into(),
+            },
             E::StoreUnusable(reason) => Self::StoreUnusable { reason },
             E::Rejected { reason } => Self::SyncRejected {
                 reason: reason.into(),
@@ -353,6 +365,24 @@ mod tests {
         .map(Into::into)
         .collect();
         assert_eq!(problems.len(), 4);
+        use coachline_core::doc::Violation as Core;
+        let violations: HashSet<Violation> = [
+            Core::ForeignDocument,
+            Core::HeaderChanged,
+            Core::Deletion,
+            Core::HistoryRewritten,
+            Core::Malformed,
+        ]
+        .into_iter()
+        .map(Into::into)
+        .collect();
+        assert_eq!(violations.len(), 5);
+        assert_eq!(
+            CoachlineError::from(Error::Refused(Core::Deletion)),
+            CoachlineError::Refused {
+                violation: Violation::Deletion
+            }
+        );
         // The message is the core's own sentence.
         assert_eq!(
             CoachlineError::from(Error::InvitationRefused(Problem::Spent)).to_string(),

@@ -660,6 +660,22 @@ pub enum SyncRejection {
     InvalidContent,
 }
 
+/// Which rule a change from outside (an import or a sync message) broke. Nothing
+/// was applied.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, uniffi::Enum)]
+pub enum Violation {
+    /// Not this agreement: it does not descend from the agreement's first change.
+    ForeignDocument,
+    /// It changes the agreement's header (id, creation time, therapist's key, schema).
+    HeaderChanged,
+    /// It deletes history: entries, fields and removals are never deleted.
+    Deletion,
+    /// It rewrites history: a logged time or author, an entry's content, a removal.
+    HistoryRewritten,
+    /// It writes what no Coachline app writes.
+    Malformed,
+}
+
 /// Why an invitation cannot pair two phones.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, uniffi::Enum)]
 pub enum InvitationProblem {

@@ -20,10 +20,12 @@
 //! they win over any concurrent edit of the same entry. All times are integer
 //! milliseconds UTC; the therapist's time zone is an IANA name.
 
+pub mod admission;
 mod changes;
 mod read;
 mod write;
 
+pub use admission::{admit, Violation};
 pub use changes::{changed_entries, Changed};
 pub use read::{
     entry_keys, read_agreement, read_entry, read_header, read_terms, Entry, Header, Snapshot,

@@ -85,25 +85,13 @@ impl Store {
 
     /// Stores a document new to this store: a snapshot and its full projection.
     fn insert_new(&mut self, header: &doc::Header, mut doc: AutoCommit) -> Result<()> {
-        let snapshot = doc.save();
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        tx.execute(
-            "INSERT INTO agreements (id, created_at, therapist_key, terms, heads) \
-             VALUES (?1, ?2, ?3, '{}', x'')",
-            params![
-                header.id.as_str(),
-                header.created_at.millis(),
-                header.therapist_key
-            ],
-        )?;
-        let ag = tx.last_insert_rowid();
-        chunks::append(&tx, ag, &snapshot, true)?;
-        projection::rebuild(&tx, ag, &doc)?;
-        projection::set_heads(&tx, ag, &doc.get_heads())?;
+        let (ag, seq) = insert_document(&tx, header, &mut doc)?;
         tx.commit()?;
-        self.docs.insert(ag, doc.with_actor(self.actor()?));
+        let doc = doc.with_actor(self.actor()?);
+        self.docs.insert(ag, chunks::Loaded::written(doc, seq));
         Ok(())
     }
 
@@ -318,7 +306,8 @@ impl Store {
 
     /// Merges an exported agreement into the store, creating it if new. The bytes are
     /// checked completely (an Automerge document, a Coachline agreement, every entry
-    /// well-formed) before anything is written; on any error the store is unchanged.
+    /// well-formed, every change admissible: see [`doc::admission`]) before anything
+    /// is written; on any error the store is unchanged.
     pub fn import(&mut self, bytes: &[u8]) -> Result<ImportOutcome> {
         self.me()?;
         let mut incoming = AutoCommit::load(bytes)
@@ -326,6 +315,7 @@ impl Store {
         let snapshot = doc::read_agreement(&incoming)?;
         let id = snapshot.header.id.clone();
         let Some(ag) = projection::agreement_key(&self.conn, &id)? else {
+            doc::admit(&mut incoming, &[]).map_err(Error::Refused)?;
             self.insert_new(&snapshot.header, incoming)?;
             return Ok(ImportOutcome {
                 id,
@@ -336,13 +326,15 @@ impl Store {
         let agreement = Agreement { id: id.clone(), ag };
         let doc = self.doc(&agreement)?;
         let before = doc.get_heads();
-        let mut trial = doc.fork();
-        trial.merge(&mut incoming)?;
-        // The merged document must still read as an agreement (e.g. no conflicting
-        // header from a document that merely reuses the id) before it is adopted.
-        doc::read_agreement(&trial)?;
-        let doc = self.doc(&agreement)?;
-        doc.merge(&mut incoming)?;
+        let merged = doc
+            .merge(&mut incoming)
+            .map_err(Error::from)
+            .and_then(|_| doc::admit(doc, &before).map_err(Error::Refused));
+        if let Err(e) = merged {
+            // Forget the merge: the next use reloads what is on disk.
+            self.docs.remove(&ag);
+            return Err(e);
+        }
         let changed = doc.get_heads() != before;
         self.persist(&agreement, &before, None)?;
         Ok(ImportOutcome {
@@ -351,4 +343,27 @@ impl Store {
             changed,
         })
     }
+}
+
+/// Writes the row, the snapshot and the projection of an agreement new to this
+/// store, in the caller's transaction; returns its local key and the chunk's `seq`.
+pub(super) fn insert_document(
+    tx: &rusqlite::Transaction<'_>,
+    header: &doc::Header,
+    doc: &mut AutoCommit,
+) -> Result<(i64, i64)> {
+    tx.execute(
+        "INSERT INTO agreements (id, created_at, therapist_key, terms, heads) \
+         VALUES (?1, ?2, ?3, '{}', x'')",
+        params![
+            header.id.as_str(),
+            header.created_at.millis(),
+            header.therapist_key
+        ],
+    )?;
+    let ag = tx.last_insert_rowid();
+    let seq = chunks::append(tx, ag, &doc.save(), true)?;
+    projection::rebuild(tx, ag, doc)?;
+    projection::set_heads(tx, ag, &doc.get_heads())?;
+    Ok((ag, seq))
 }

@@ -61,8 +61,15 @@ impl IdentityInfo {
 pub struct Store {
     conn: Connection,
     identity: Option<DeviceIdentity>,
+    /// The Automerge actor this `Store` writes as: the device's id and a random
+    /// suffix, new at every open, so no two writers (two processes on one file, or a
+    /// phone restored from a backup) ever write the same (actor, seq).
+    actor: Option<ActorId>,
+    /// SQLite's `data_version` when this `Store` last looked: it changes when another
+    /// connection commits, and then every cache below is checked again.
+    data_version: i64,
     /// Documents loaded for writing or sync, by local agreement key.
-    docs: HashMap<i64, AutoCommit>,
+    docs: HashMap<i64, chunks::Loaded>,
     /// The coaching rules of each agreement, dropped whenever it changes.
     coaching: HashMap<i64, coaching::Coaching>,
     /// The call decisions of each agreement, dropped whenever it changes.
@@ -111,9 +118,13 @@ impl Store {
                 DeviceIdentity::from_stored(role, name, &secret, &sync_secret)
             })
             .transpose()?;
+        let actor = identity.as_ref().map(writer_actor);
+        let data_version = data_version(&conn)?;
         Ok(Self {
             conn,
             identity,
+            actor,
+            data_version,
             docs: HashMap::new(),
             coaching: HashMap::new(),
             deciders: HashMap::new(),
@@ -148,6 +159,7 @@ impl Store {
         )?;
         tx.commit()?;
         let info = IdentityInfo::of(&identity);
+        self.actor = Some(writer_actor(&identity));
         self.identity = Some(identity);
         Ok(info)
     }
@@ -160,11 +172,26 @@ impl Store {
         self.identity.as_ref().ok_or(Error::NoIdentity)
     }
 
-    /// This device's actor id in every document: derived from its public key, so a
-    /// device keeps one actor across restarts instead of minting one per session.
+    /// The actor this `Store` writes as (see [`writer_actor`]).
     fn actor(&self) -> Result<ActorId> {
-        let digest = Sha256::digest(self.me()?.public_key());
-        Ok(ActorId::from(&digest[..16]))
+        self.actor.clone().ok_or(Error::NoIdentity)
+    }
+
+    /// Takes in what other connections to the same file committed since this `Store`
+    /// last looked: drops the cached rules, and brings each loaded document up to
+    /// the chunks on disk. One `PRAGMA data_version` when nothing changed.
+    fn refresh(&mut self) -> Result<()> {
+        let version = data_version(&self.conn)?;
+        if version == self.data_version {
+            return Ok(());
+        }
+        self.data_version = version;
+        self.coaching.clear();
+        self.deciders.clear();
+        for (ag, loaded) in &mut self.docs {
+            chunks::catch_up(&self.conn, *ag, loaded)?;
+        }
+        Ok(())
     }
 
     /// The agreement a command acts on: the one given, or the only one in the store.
@@ -203,13 +230,15 @@ impl Store {
         Ok(Agreement { id: id.clone(), ag })
     }
 
-    /// The document of an agreement, loading it on first use.
+    /// The document of an agreement, loading it on first use, with every change
+    /// other writers have stored.
     fn doc(&mut self, agreement: &Agreement) -> Result<&mut AutoCommit> {
+        self.refresh()?;
         if !self.docs.contains_key(&agreement.ag) {
-            let doc = chunks::load(&self.conn, agreement.ag, &self.actor()?)?;
-            self.docs.insert(agreement.ag, doc);
+            let loaded = chunks::load(&self.conn, agreement.ag, &self.actor()?)?;
+            self.docs.insert(agreement.ag, loaded);
         }
-        Ok(self.docs.get_mut(&agreement.ag).expect("just inserted"))
+        Ok(&mut self.docs.get_mut(&agreement.ag).expect("just inserted").doc)
     }
 
     /// Loads an agreement's document now (e.g. in the background when an app opens),
@@ -276,8 +305,8 @@ impl Store {
         let compact = result?;
         if compact {
             let Self { conn, docs, .. } = self;
-            if let Some(doc) = docs.get_mut(&agreement.ag) {
-                chunks::compact(conn, agreement.ag, doc)?;
+            if let Some(loaded) = docs.get_mut(&agreement.ag) {
+                chunks::compact(conn, agreement.ag, loaded)?;
             }
         }
         Ok(())
@@ -292,20 +321,29 @@ impl Store {
         also: Option<ExtraRows<'_>>,
     ) -> Result<bool> {
         let Self { conn, docs, .. } = self;
-        let doc = docs.get_mut(&agreement.ag).expect("loaded by the caller");
-        let after = doc.get_heads();
-        if after == before && also.is_none() {
+        let loaded = docs.get_mut(&agreement.ag).expect("loaded by the caller");
+        if loaded.doc.get_heads() == before && also.is_none() {
             return Ok(false);
         }
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut due = false;
-        if after != before {
-            let chunk = doc.save_after(before);
+        if loaded.doc.get_heads() != before {
+            // Under the write lock: what this change adds, then whatever another
+            // writer stored since this document was last brought up to date.
+            let chunk = loaded.doc.save_after(before);
+            if !same_heads(&projection::heads(&tx, agreement.ag)?, before) {
+                chunks::catch_up(&tx, agreement.ag, loaded)?;
+            }
+            let seq = chunks::append(&tx, agreement.ag, &chunk, false)?;
+            loaded.holds(seq);
+            let doc = &mut loaded.doc;
+            let after = doc.get_heads();
+            // The rows of entries this change touched are worked out from the merged
+            // document; the other writer already updated the rows of its own.
             let changed = match touched {
                 Some(touched) => touched,
                 None => doc::changed_entries(&doc.diff(before, &after)),
             };
-            chunks::append(&tx, agreement.ag, &chunk, false)?;
             projection::apply(&tx, agreement.ag, &agreement.id, doc, &changed)?;
             projection::set_heads(&tx, agreement.ag, &after)?;
             due = chunks::incremental_count(&tx, agreement.ag)? >= chunks::COMPACT_AFTER_CHUNKS;
@@ -342,8 +380,10 @@ impl Store {
         let agreement = self.resolve(id)?;
         self.doc(&agreement)?;
         let Self { conn, docs, .. } = self;
-        let doc = docs.get_mut(&agreement.ag).expect("just loaded");
+        let loaded = docs.get_mut(&agreement.ag).expect("just loaded");
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        chunks::catch_up(&tx, agreement.ag, loaded)?;
+        let doc = &mut loaded.doc;
         projection::rebuild(&tx, agreement.ag, doc)?;
         projection::set_heads(&tx, agreement.ag, &doc.get_heads())?;
         tx.commit()?;
@@ -351,6 +391,29 @@ impl Store {
         self.deciders.remove(&agreement.ag);
         Ok(())
     }
+}
+
+/// A new actor for a `Store` that writes: the first 8 bytes of SHA-256 of the
+/// device's identity key (its device id, so every change stays attributable to the
+/// device) and 8 random bytes. A device thus writes under many actors over its life,
+/// one per open, and never reuses one: not across two processes on one file, and
+/// not after the file is restored from an older copy.
+fn writer_actor(identity: &DeviceIdentity) -> ActorId {
+    let mut bytes = [0u8; 16];
+    bytes[..8].copy_from_slice(&Sha256::digest(identity.public_key())[..8]);
+    getrandom::fill(&mut bytes[8..]).expect("the operating system's random source is unavailable");
+    ActorId::from(&bytes[..])
+}
+
+fn data_version(conn: &Connection) -> Result<i64> {
+    Ok(conn
+        .prepare_cached("PRAGMA data_version")?
+        .query_row([], |r| r.get(0))?)
+}
+
+/// Whether two lists of heads name the same changes, in any order.
+fn same_heads(a: &[ChangeHash], b: &[ChangeHash]) -> bool {
+    a.len() == b.len() && a.iter().all(|h| b.contains(h))
 }
 
 #[cfg(test)]

@@ -290,6 +290,25 @@ pub fn rebuild(tx: &Transaction<'_>, ag: i64, doc: &AutoCommit) -> Result<()> {
     Ok(())
 }
 
+/// Heads stored as concatenated 32-byte hashes.
+pub fn heads_from(bytes: &[u8]) -> Result<Vec<ChangeHash>> {
+    bytes
+        .chunks(32)
+        .map(|c| {
+            ChangeHash::try_from(c)
+                .map_err(|_| Error::StoreUnusable("stored document heads are damaged".into()))
+        })
+        .collect()
+}
+
+/// The document heads the projection of an agreement reflects.
+pub fn heads(conn: &Connection, ag: i64) -> Result<Vec<ChangeHash>> {
+    let bytes: Vec<u8> = conn
+        .prepare_cached("SELECT heads FROM agreements WHERE ag = ?1")?
+        .query_row([ag], |r| r.get(0))?;
+    heads_from(&bytes)
+}
+
 pub fn set_heads(tx: &Transaction<'_>, ag: i64, heads: &[ChangeHash]) -> Result<()> {
     tx.prepare_cached("UPDATE agreements SET heads = ?2 WHERE ag = ?1")?
         .execute(params![ag, heads_bytes(heads)])?;

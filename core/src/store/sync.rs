@@ -2,7 +2,7 @@
 //! message-level sync API. The protocol is described in [`crate::sync`].
 
 use automerge::sync::{Message, SyncDoc};
-use automerge::{AutoCommit, ChangeHash};
+use automerge::AutoCommit;
 use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
 
 use super::{chunks, projection, Agreement, Store};
@@ -88,19 +88,26 @@ fn key32(bytes: Vec<u8>) -> Result<[u8; 32]> {
     bytes.try_into().map_err(|_| damaged())
 }
 
-fn heads_from(bytes: &[u8]) -> Result<Vec<ChangeHash>> {
-    bytes
-        .chunks(32)
-        .map(|c| ChangeHash::try_from(c).map_err(|_| damaged()))
-        .collect()
-}
-
 fn counter(value: i64) -> Result<u64> {
     u64::try_from(value).map_err(|_| damaged())
 }
 
 fn stored_counter(value: u64) -> i64 {
     i64::try_from(value).expect("counters stay far below 2^63")
+}
+
+/// The counter of the next message to a peer: above the last one sent, and at least
+/// the clock in milliseconds times 1024. Counters must only grow, yet a phone
+/// restored from a backup has forgotten the counters it sent after the backup was
+/// taken; tied to the clock, its next counter is above all of them anyway, so the
+/// peer accepts its first message after the restore, while any message captured
+/// before still counts as a replay. (1024 messages per millisecond before the clock
+/// part falls behind; until the year 9999 the counter stays below 2^59.)
+fn next_counter(last: u64, now: Timestamp) -> u64 {
+    let clock = u64::try_from(now.millis())
+        .unwrap_or(0)
+        .saturating_mul(1024);
+    last.saturating_add(1).max(clock)
 }
 
 fn rejected(reason: Rejection) -> Error {
@@ -302,7 +309,7 @@ impl Store {
         let local =
             projection::agreement_key(&self.conn, id)?.map(|ag| Agreement { id: id.clone(), ag });
         let ours = match &local {
-            Some(agreement) => self.stored_heads(agreement.ag)?,
+            Some(agreement) => projection::heads(&self.conn, agreement.ag)?,
             None => Vec::new(),
         };
         if !peer.session.is_due(&ours, now) {
@@ -319,7 +326,7 @@ impl Store {
             return Ok(None);
         };
         peer.session.sent(&state, now);
-        peer.sent_counter += 1;
+        peer.sent_counter = next_counter(peer.sent_counter, now);
         let me = self.me()?;
         let (my_secret, my_public) = (me.sync_secret_bytes(), me.sync_public_key());
         let (kind, body, psk_id) = match &peer.join_secret {
@@ -495,12 +502,12 @@ impl Store {
         let changed = if after == before {
             Changed::default()
         } else {
+            if let Err(violation) = doc::admit(doc, &before) {
+                self.docs.remove(&agreement.ag);
+                return Err(Error::Refused(violation));
+            }
             doc::changed_entries(&doc.diff(&before, &after))
         };
-        if changed.agreement && !self.header_intact(agreement)? {
-            self.docs.remove(&agreement.ag);
-            return Err(rejected(Rejection::InvalidContent));
-        }
         peer.session.received(&state, &summary, &after);
         let peer = &*peer;
         let also = |tx: &Transaction<'_>| {
@@ -528,6 +535,7 @@ impl Store {
             .receive_sync_message(&mut state, message)
             .map_err(|_| rejected(Rejection::InvalidContent))?;
         let heads = doc.get_heads();
+        doc::admit(&mut doc, &[]).map_err(Error::Refused)?;
         peer.session.received(&state, &summary, &heads);
         let tx = self
             .conn
@@ -542,22 +550,11 @@ impl Store {
         if snapshot.header.id != *id || snapshot.header.therapist_key != peer.identity_key {
             return Err(rejected(Rejection::InvalidContent));
         }
-        tx.execute(
-            "INSERT INTO agreements (id, created_at, therapist_key, terms, heads) \
-             VALUES (?1, ?2, ?3, '{}', x'')",
-            params![
-                id.as_str(),
-                snapshot.header.created_at.millis(),
-                snapshot.header.therapist_key
-            ],
-        )?;
-        let ag = tx.last_insert_rowid();
-        chunks::append(&tx, ag, &doc.save(), true)?;
-        projection::rebuild(&tx, ag, &doc)?;
-        projection::set_heads(&tx, ag, &heads)?;
+        let (ag, seq) = super::agreements::insert_document(&tx, &snapshot.header, &mut doc)?;
         write_peer(&tx, id, peer)?;
         tx.commit()?;
-        self.docs.insert(ag, doc.with_actor(self.actor()?));
+        let doc = doc.with_actor(self.actor()?);
+        self.docs.insert(ag, chunks::Loaded::written(doc, seq));
         Ok(true)
     }
 
@@ -585,29 +582,6 @@ impl Store {
             received_counter: same.map_or(0, |p| p.received_counter),
             session: same.map(|p| p.session.clone()).unwrap_or_default(),
         })
-    }
-
-    /// Whether the document's header still names the agreement as stored: the same
-    /// id, creation time and drafting therapist's key.
-    fn header_intact(&mut self, agreement: &Agreement) -> Result<bool> {
-        let (created_at, therapist_key): (i64, Vec<u8>) = self
-            .conn
-            .prepare_cached("SELECT created_at, therapist_key FROM agreements WHERE ag = ?1")?
-            .query_row([agreement.ag], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        let doc = self.doc(agreement)?;
-        Ok(doc::read_header(doc).is_ok_and(|h| {
-            h.id == agreement.id
-                && h.created_at.millis() == created_at
-                && h.therapist_key == therapist_key
-        }))
-    }
-
-    fn stored_heads(&self, ag: i64) -> Result<Vec<ChangeHash>> {
-        let bytes: Vec<u8> = self
-            .conn
-            .prepare_cached("SELECT heads FROM agreements WHERE ag = ?1")?
-            .query_row([ag], |r| r.get(0))?;
-        heads_from(&bytes)
     }
 
     fn peer(&self, id: &AgreementId) -> Result<Option<Peer>> {
@@ -682,9 +656,12 @@ impl Store {
             received_counter: counter(received)?,
             session: Session {
                 shared_heads,
-                their_heads: theirs.as_deref().map(heads_from).transpose()?,
-                their_need: heads_from(&need)?,
-                sent_heads: sent_heads.as_deref().map(heads_from).transpose()?,
+                their_heads: theirs.as_deref().map(projection::heads_from).transpose()?,
+                their_need: projection::heads_from(&need)?,
+                sent_heads: sent_heads
+                    .as_deref()
+                    .map(projection::heads_from)
+                    .transpose()?,
                 reply_owed: owed,
                 awaiting_since: awaiting.map(Timestamp::from_millis),
             },

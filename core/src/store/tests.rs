@@ -453,3 +453,124 @@ fn return_calls_are_for_therapists_and_callback_requests() {
         .pending_callbacks
         .is_empty());
 }
+
+/// Two `Store`s on one file, as an app's UI and its background sync worker each
+/// open one: every acknowledged write of either survives, and both stay usable.
+#[test]
+fn two_stores_on_one_file_interleave_writes_and_lose_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("shared.db");
+    let now = at("2026-03-02T10:00:00Z");
+    let mut ui = Store::open(&path).unwrap();
+    ui.init(Role::Therapist, "Dr T", now).unwrap();
+    let id = ui.create_agreement("Casey", Some("UTC"), now).unwrap();
+    let mut worker = Store::open(&path).unwrap();
+    let start = || CallStart::new(CallReason::Coaching, None, &[], None).unwrap();
+
+    let mut calls = Vec::new();
+    for i in 0..6 {
+        let t = now.plus_minutes(10 * i);
+        let (first, second) = if i % 2 == 0 {
+            (&mut ui, &mut worker)
+        } else {
+            (&mut worker, &mut ui)
+        };
+        calls.push(first.start_call(&id, start(), t).unwrap().id().clone());
+        calls.push(second.start_call(&id, start(), t).unwrap().id().clone());
+        second
+            .end_call(
+                &id,
+                calls[calls.len() - 2].as_str(),
+                CallEnd::new(&[], None, None).unwrap(),
+                t.plus_minutes(1),
+            )
+            .unwrap();
+    }
+    worker
+        .set_term(&id, TermKey::LockoutHours, "12", now.plus_hours(2))
+        .unwrap();
+    ui.report_behavior(&id, None, now.plus_hours(2), now.plus_hours(2))
+        .unwrap();
+
+    // The worker sees the lockout the UI just recorded, with the terms it set.
+    let decision = worker.status(&id, now.plus_hours(3)).unwrap();
+    assert_eq!(decision.locked_until, Some(now.plus_hours(14)));
+
+    let reopened = Store::open(&path).unwrap();
+    let logged: Vec<String> = {
+        let mut r = reopened;
+        r.log(&id, 100)
+            .unwrap()
+            .iter()
+            .filter(|e| matches!(e, LogEntry::Call { .. }))
+            .map(|e| e.id().as_str().to_owned())
+            .collect()
+    };
+    assert_eq!(logged.len(), calls.len(), "no acknowledged call is lost");
+    for store in [&mut ui, &mut worker] {
+        assert!(
+            store.export(&id).is_ok(),
+            "the agreement can still be exported"
+        );
+        let kept = store.projection_dump(&id).unwrap();
+        store.rebuild_projection(&id).unwrap();
+        assert_eq!(kept, store.projection_dump(&id).unwrap());
+    }
+    assert_eq!(ui.heads(&id).unwrap(), worker.heads(&id).unwrap());
+}
+
+/// The measured attack: a document built from scratch with the agreement's id and
+/// header, imported into the therapist's store of an active agreement in a lockout.
+#[test]
+fn a_look_alike_document_cannot_replace_an_agreement() {
+    let mut p = pair();
+    let now = at("2026-03-02T11:00:00Z");
+    p.therapist.sign(&p.id, now).unwrap();
+    exchange(&mut p.therapist, &mut p.client, &p.id);
+    p.client.sign(&p.id, now).unwrap();
+    p.client.report_behavior(&p.id, None, now, now).unwrap();
+    exchange(&mut p.therapist, &mut p.client, &p.id);
+    let later = now.plus_hours(1);
+    assert!(p
+        .therapist
+        .status(&p.id, later)
+        .unwrap()
+        .locked_until
+        .is_some());
+    let before = p.therapist.projection_dump(&p.id).unwrap();
+
+    let view = p.therapist.agreement(&p.id).unwrap();
+    let mut look_alike = automerge::AutoCommit::new();
+    let mut terms = view.terms.clone();
+    terms.lockout_hours = 0;
+    let therapist_key = p.therapist.me().unwrap().public_key();
+    Writer::new(&mut look_alike)
+        .create(
+            &p.id,
+            &terms,
+            &view.resources,
+            &therapist_key,
+            view.created_at,
+        )
+        .unwrap();
+    look_alike.commit();
+    let refused = p.therapist.import(&look_alike.save());
+    assert!(
+        matches!(
+            refused,
+            Err(Error::Refused(doc::Violation::ForeignDocument))
+        ),
+        "{refused:?}"
+    );
+    assert_eq!(p.therapist.projection_dump(&p.id).unwrap(), before);
+    assert!(p
+        .therapist
+        .status(&p.id, later)
+        .unwrap()
+        .locked_until
+        .is_some());
+    assert_eq!(
+        p.therapist.agreement(&p.id).unwrap().assessment.status,
+        AgreementStatus::Active
+    );
+}

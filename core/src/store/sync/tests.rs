@@ -4,6 +4,8 @@ use super::*;
 use crate::identity::DeviceIdentity;
 use crate::model::{CallEnd, CallReason, CallStart, TermKey};
 use crate::sync::envelope::MAX_MESSAGE_BYTES;
+use automerge::transaction::Transactable;
+use automerge::ReadDoc;
 
 fn at(text: &str) -> Timestamp {
     Timestamp::parse_rfc3339("now", text).unwrap()
@@ -240,7 +242,7 @@ fn rejected_messages_change_nothing() {
             recipient_key: &therapist.sync_public_key(),
             psk: None,
         };
-        envelope::seal_all(&route, 99, &message[60..])
+        envelope::seal_all(&route, 1 << 60, &message[60..])
             .unwrap()
             .remove(0)
     };
@@ -442,4 +444,93 @@ fn a_restart_between_any_two_messages_still_converges() {
     );
     assert_eq!(client.sync_next(&p.id, now).unwrap(), None);
     assert_eq!(therapist.sync_next(&p.id, now).unwrap(), None);
+}
+
+/// Closes a store and copies its file, as a phone backup does.
+fn backup(store: Store, dir: &std::path::Path, name: &str) -> std::path::PathBuf {
+    drop(store);
+    let copy = dir.join(format!("{name}.backup"));
+    std::fs::copy(dir.join(name), &copy).unwrap();
+    copy
+}
+
+/// Puts a backup back in place of a store's file, as restoring a phone does.
+fn restore(copy: &std::path::Path, dir: &std::path::Path, name: &str) -> Store {
+    for suffix in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(dir.join(format!("{name}{suffix}")));
+    }
+    std::fs::copy(copy, dir.join(name)).unwrap();
+    Store::open(dir.join(name)).unwrap()
+}
+
+fn coaching_call() -> CallStart {
+    CallStart::new(CallReason::Coaching, None, &[], None).unwrap()
+}
+
+#[test]
+fn a_restored_backup_writes_again_and_merges_with_the_peer_within_one_round_trip() {
+    let mut p = paired();
+    let copy = backup(p.client, p.dir.path(), "c.db");
+    p.client = Store::open(p.dir.path().join("c.db")).unwrap();
+    let later = t0().plus_hours(1);
+    let lost = p.client.start_call(&p.id, coaching_call(), later).unwrap();
+    quiesce(&mut p.client, &mut p.therapist, &p.id, later);
+
+    // The phone is restored from the backup taken before that call, and used again.
+    drop(p.client);
+    p.client = restore(&copy, p.dir.path(), "c.db");
+    let again = t0().plus_hours(2);
+    let kept = p.client.start_call(&p.id, coaching_call(), again).unwrap();
+
+    // Its first message is accepted, and the therapist's answer brings back the
+    // call the restore lost.
+    let message = p.client.sync_next(&p.id, again).unwrap().unwrap();
+    p.therapist.sync_receive(&message, again).unwrap();
+    send(&mut p.therapist, &mut p.client, &p.id, again);
+    quiesce(&mut p.client, &mut p.therapist, &p.id, again);
+    for store in [&mut p.client, &mut p.therapist] {
+        let ids: Vec<String> = store
+            .log(&p.id, 10)
+            .unwrap()
+            .iter()
+            .map(|e| e.id().as_str().to_owned())
+            .collect();
+        assert!(ids.contains(&lost.id().as_str().to_owned()));
+        assert!(ids.contains(&kept.id().as_str().to_owned()));
+    }
+    assert_eq!(
+        p.client.heads(&p.id).unwrap(),
+        p.therapist.heads(&p.id).unwrap()
+    );
+}
+
+#[test]
+fn a_paired_peer_cannot_rewrite_history_through_sync() {
+    let mut p = paired();
+    let now = t0().plus_hours(1);
+    let report = p.client.report_behavior(&p.id, None, now, now).unwrap();
+    quiesce(&mut p.client, &mut p.therapist, &p.id, now);
+
+    // The therapist's phone, hostile, moves the report a day back and sends it.
+    let agreement = p.therapist.resolve(&p.id).unwrap();
+    let doc = p.therapist.doc(&agreement).unwrap();
+    let before = doc.get_heads();
+    let (_, reports) = doc.get(automerge::ROOT, "reports").unwrap().unwrap();
+    let (_, entry) = doc.get(&reports, report.as_str()).unwrap().unwrap();
+    doc.put(&entry, "occurred_at", now.plus_hours(-24).millis())
+        .unwrap();
+    doc.commit();
+    p.therapist.persist(&agreement, &before, None).unwrap();
+
+    let kept = everything(&mut p.client, &p.id);
+    let message = p.therapist.sync_next(&p.id, now).unwrap().unwrap();
+    let refused = p.client.sync_receive(&message, now);
+    assert!(
+        matches!(
+            refused,
+            Err(Error::Refused(doc::Violation::HistoryRewritten))
+        ),
+        "{refused:?}"
+    );
+    assert_eq!(everything(&mut p.client, &p.id), kept);
 }
