@@ -41,3 +41,47 @@ fn two_processes_writing_one_store_at_once_lose_nothing_and_leave_it_usable() {
     let theirs = therapist.json(&["log", "--limit", "1000"]);
     assert_eq!(theirs.as_array().unwrap().len(), 2 * rounds + 1);
 }
+
+/// `tests/fixtures/`: an agreement and a look-alike of it (a document made from
+/// scratch with the same id and header), which the Kotlin, Python and Swift tests
+/// import to see the refusal through the bindings. Set `COACHLINE_WRITE_FIXTURES=1`
+/// to write them anew.
+#[test]
+fn the_look_alike_fixture_is_refused_as_another_document() {
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures");
+    let (real, fake) = (
+        fixtures.join("agreement.automerge"),
+        fixtures.join("look-alike.automerge"),
+    );
+    if std::env::var_os("COACHLINE_WRITE_FIXTURES").is_some() {
+        write_look_alike(&real, &fake);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let therapist = Phone::init(dir.path(), "therapist", "therapist");
+    therapist.ok(&["agreement", "import", real.to_str().unwrap()]);
+    let before = therapist.state();
+    let refused = therapist.fails(2, &["agreement", "import", fake.to_str().unwrap()]);
+    assert!(refused.contains("not this agreement"), "{refused}");
+    assert_eq!(therapist.state(), before);
+}
+
+fn write_look_alike(real: &std::path::Path, fake: &std::path::Path) {
+    use coachline_core::doc::Writer;
+    use coachline_core::model::{AgreementId, Resource, Terms};
+    use coachline_core::Timestamp;
+
+    let id = AgreementId::random();
+    let created = Timestamp::from_millis(1_795_000_000_000);
+    let terms = Terms::seed("Client", "Therapist", "UTC".parse().unwrap()).unwrap();
+    let save = |path: &std::path::Path, lockout: u32| {
+        let mut doc = automerge::AutoCommit::new();
+        let mut terms = terms.clone();
+        terms.lockout_hours = lockout;
+        Writer::new(&mut doc)
+            .create(&id, &terms, &Resource::defaults(), &[9; 32], created)
+            .unwrap();
+        std::fs::write(path, doc.save()).unwrap();
+    };
+    save(real, 24);
+    save(fake, 0);
+}

@@ -8,6 +8,7 @@ import org.coachline.CallAttempt
 import org.coachline.CallReason
 import org.coachline.CallWorksheet
 import org.coachline.CoachlineException
+import org.coachline.CoachlineStore
 import org.coachline.LogEntry
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.io.TempDir

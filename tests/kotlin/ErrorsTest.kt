@@ -11,6 +11,7 @@ import org.coachline.CoachlineStore
 import org.coachline.EndOutcome
 import org.coachline.Role
 import org.coachline.TermKey
+import org.coachline.Violation
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.io.TempDir
 import kotlin.test.assertEquals
@@ -20,6 +21,20 @@ import kotlin.test.assertTrue
 
 /** Every variant of the error enum reaches Kotlin as its own typed exception. */
 class ErrorsTest {
+    @Test
+    fun `a look-alike of an agreement is refused and changes nothing`(@TempDir dir: Path) {
+        Phones(dir).use { phones ->
+            val fixtures = Path.of("tests", "fixtures")
+            val id = phones.therapist.importAgreement(Files.readAllBytes(fixtures.resolve("agreement.automerge"))).agreementId
+            val before = phones.therapist.agreement(id)
+            val refused = assertFailsWith<CoachlineException.Refused> {
+                phones.therapist.importAgreement(Files.readAllBytes(fixtures.resolve("look-alike.automerge")))
+            }
+            assertEquals(Violation.FOREIGN_DOCUMENT, refused.violation)
+            assertEquals(before, phones.therapist.agreement(id))
+        }
+    }
+
     @Test
     fun `invalid input names the field`(@TempDir dir: Path) {
         Phones(dir).use { phones ->

@@ -1,5 +1,6 @@
 """Every variant of the error enum reaches Python as its own exception class."""
 
+import os
 import subprocess
 import sys
 
@@ -14,8 +15,9 @@ from coachline import (
     EndOutcome,
     Role,
     TermKey,
+    Violation,
 )
-from conftest import MONDAY_MORNING
+from conftest import MONDAY_MORNING, ROOT
 
 
 def test_invalid_input_names_the_field(phones):
@@ -163,3 +165,16 @@ def test_errors_never_carry_what_a_person_wrote(phones):
     with pytest.raises(CoachlineError.InvalidInput) as e:
         phones.client.report_behavior(agreement_id, "a private label", None, MONDAY_MORNING)
     assert "private" not in str(e.value)
+
+
+def test_a_look_alike_of_an_agreement_is_refused_and_changes_nothing(phones):
+    fixtures = os.path.join(ROOT, "tests", "fixtures")
+    with open(os.path.join(fixtures, "agreement.automerge"), "rb") as f:
+        agreement_id = phones.therapist.import_agreement(f.read()).agreement_id
+    before = phones.therapist.agreement(agreement_id)
+    with open(os.path.join(fixtures, "look-alike.automerge"), "rb") as f:
+        look_alike = f.read()
+    with pytest.raises(CoachlineError.Refused) as e:
+        phones.therapist.import_agreement(look_alike)
+    assert e.value.violation == Violation.FOREIGN_DOCUMENT
+    assert phones.therapist.agreement(agreement_id) == before
