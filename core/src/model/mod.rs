@@ -9,7 +9,7 @@ mod role;
 pub mod schedule;
 mod terms;
 
-pub use canonical::{canonical_terms, terms_hash};
+pub use canonical::{canonical_terms, terms_hash, SignedTerms};
 pub use ids::{AgreementId, EntryId};
 pub use log::{Call, CallEnd, CallOutcome, CallReason, CallStart, Report, Session, Urge};
 pub use role::Role;

@@ -97,6 +97,7 @@ impl Store {
 
     /// The agreement's rules, worked out on first use after a change.
     pub(super) fn coaching(&mut self, agreement: &Agreement) -> Result<&Coaching> {
+        self.refresh()?;
         if !self.coaching.contains_key(&agreement.ag) {
             let state = self.state(agreement.ag)?;
             let rules = Rules::new(&state);
@@ -109,6 +110,7 @@ impl Store {
     /// The rules that decide at `now`: kept from an earlier question when they were
     /// worked out for an instant at or before `now`, else worked out afresh.
     fn decider(&mut self, agreement: &Agreement, now: Timestamp) -> Result<&Rules> {
+        self.refresh()?;
         let fresh = !matches!(self.deciders.get(&agreement.ag), Some(d) if d.from <= now);
         if fresh {
             let rules = self.rules_at(agreement.ag, now)?;

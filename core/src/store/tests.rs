@@ -489,6 +489,8 @@ fn two_stores_on_one_file_interleave_writes_and_lose_none() {
     worker
         .set_term(&id, TermKey::LockoutHours, "12", now.plus_hours(2))
         .unwrap();
+    let free = worker.status(&id, now.plus_hours(2)).unwrap();
+    assert_eq!(free.locked_until, None);
     ui.report_behavior(&id, None, now.plus_hours(2), now.plus_hours(2))
         .unwrap();
 
