@@ -99,9 +99,11 @@ impl DeviceIdentity {
         fingerprint(&self.public_key())
     }
 
-    /// Signs the current terms of an agreement (see [`signed_message`]).
-    pub fn sign(&self, agreement: &AgreementId, terms_hash: [u8; 32], at: Timestamp) -> Signature {
-        let message = signed_message(agreement, &terms_hash, self.role, at);
+    /// Signs an agreement's terms, given as their canonical bytes
+    /// ([`crate::model::canonical_terms`]; see [`signed_message`]).
+    pub fn sign(&self, agreement: &AgreementId, canonical: &[u8], at: Timestamp) -> Signature {
+        let terms_hash: [u8; 32] = Sha256::digest(canonical).into();
+        let message = signed_message(agreement, &terms_hash, self.role, at, &self.name);
         Signature {
             id: EntryId::random(),
             role: self.role,
@@ -110,6 +112,7 @@ impl DeviceIdentity {
             public_key: self.public_key().to_vec(),
             terms_hash: terms_hash.to_vec(),
             signature: self.key.sign(&message).to_bytes().to_vec(),
+            signed_terms: Some(String::from_utf8_lossy(canonical).into_owned()),
         }
     }
 }
@@ -132,26 +135,36 @@ pub(crate) fn verify_bytes(public_key: &[u8; 32], message: &[u8], signature: &[u
 }
 
 /// What a party signs: a domain-separation tag, the agreement id, the SHA-256 hash of
-/// the canonical terms ([`crate::model::terms_hash`]), the signer's role and the
-/// signing time, newline-separated. Binding the role and time stops a valid signature
-/// from being replayed under another role or date.
+/// the canonical terms ([`crate::model::terms_hash`]), the signer's role, the signing
+/// time and the signer's name, newline-separated (the name last: it is the one field
+/// that is free text). The signature covers everything a screen shows about it, so
+/// none of it can be changed or replayed under another role, date or name.
 pub fn signed_message(
     agreement: &AgreementId,
     terms_hash: &[u8],
     role: Role,
     at: Timestamp,
+    name: &str,
 ) -> Vec<u8> {
     format!(
-        "coachline-signature/1\n{agreement}\n{}\n{role}\n{}",
+        "coachline-signature/2\n{agreement}\n{}\n{role}\n{}\n{name}",
         hex::encode(terms_hash),
         at.millis()
     )
     .into_bytes()
 }
 
-/// Whether a signature verifies under the public key it carries. (Whether that key
-/// is the right one for its role is decided per agreement, see the store.)
+/// Whether a signature verifies under the public key it carries, over the terms it
+/// carries. (Whether that key is the right one for its role is decided per
+/// agreement, see [`assess`].)
 pub fn verifies(agreement: &AgreementId, sig: &Signature) -> bool {
+    let carried = sig
+        .signed_terms
+        .as_deref()
+        .is_some_and(|terms| Sha256::digest(terms.as_bytes()).as_slice() == sig.terms_hash);
+    if !carried {
+        return false;
+    }
     let Ok(key_bytes) = <[u8; 32]>::try_from(sig.public_key.as_slice()) else {
         return false;
     };
@@ -161,7 +174,13 @@ pub fn verifies(agreement: &AgreementId, sig: &Signature) -> bool {
     let Ok(key) = VerifyingKey::from_bytes(&key_bytes) else {
         return false;
     };
-    let message = signed_message(agreement, &sig.terms_hash, sig.role, sig.signed_at);
+    let message = signed_message(
+        agreement,
+        &sig.terms_hash,
+        sig.role,
+        sig.signed_at,
+        &sig.name,
+    );
     key.verify(&message, &ed25519_dalek::Signature::from_bytes(&sig_bytes))
         .is_ok()
 }
@@ -311,8 +330,16 @@ mod tests {
     fn a_signature_verifies_and_a_tampered_one_does_not() {
         let me = DeviceIdentity::generate(Role::Therapist, "T").unwrap();
         let ag = AgreementId::random();
-        let sig = me.sign(&ag, [7; 32], Timestamp::from_millis(1));
+        let sig = me.sign(&ag, b"terms", Timestamp::from_millis(1));
         assert!(verifies(&ag, &sig));
+
+        let mut other_terms = sig.clone();
+        other_terms.signed_terms = Some("other terms".into());
+        assert!(!verifies(&ag, &other_terms));
+
+        let mut other_name = sig.clone();
+        other_name.name = "Someone else".into();
+        assert!(!verifies(&ag, &other_name));
 
         let mut other_hash = sig.clone();
         other_hash.terms_hash[0] ^= 1;
@@ -325,8 +352,13 @@ mod tests {
         assert!(!verifies(&AgreementId::random(), &sig));
     }
 
-    fn record(me: &DeviceIdentity, ag: &AgreementId, hash: [u8; 32], at: i64) -> SignatureRecord {
-        SignatureRecord::check(ag, me.sign(ag, hash, Timestamp::from_millis(at)))
+    /// Terms to sign, and their hash.
+    fn version(text: &'static str) -> (&'static [u8], [u8; 32]) {
+        (text.as_bytes(), Sha256::digest(text.as_bytes()).into())
+    }
+
+    fn record(me: &DeviceIdentity, ag: &AgreementId, terms: &[u8], at: i64) -> SignatureRecord {
+        SignatureRecord::check(ag, me.sign(ag, terms, Timestamp::from_millis(at)))
     }
 
     #[test]
@@ -334,20 +366,20 @@ mod tests {
         let ag = AgreementId::random();
         let therapist = DeviceIdentity::generate(Role::Therapist, "T").unwrap();
         let client = DeviceIdentity::generate(Role::Client, "C").unwrap();
-        let (h1, h2) = ([1; 32], [2; 32]);
+        let ((v1, h1), (_, h2)) = (version("one"), version("two"));
         assert_eq!(
             assess(&[], &h1, &therapist.public_key()).status,
             AgreementStatus::Draft
         );
 
-        let t = record(&therapist, &ag, h1, 1);
+        let t = record(&therapist, &ag, v1, 1);
         let one = assess(std::slice::from_ref(&t), &h1, &therapist.public_key());
         assert_eq!(
             (one.status, one.missing.clone()),
             (AgreementStatus::AwaitingSignatures, vec![Role::Client])
         );
 
-        let c = record(&client, &ag, h1, 2);
+        let c = record(&client, &ag, v1, 2);
         let both = assess(&[t.clone(), c.clone()], &h1, &therapist.public_key());
         assert_eq!(
             (both.status, both.missing.len()),
@@ -364,10 +396,10 @@ mod tests {
         let ag = AgreementId::random();
         let therapist = DeviceIdentity::generate(Role::Therapist, "T").unwrap();
         let impostor = DeviceIdentity::generate(Role::Therapist, "I").unwrap();
-        let h = [1; 32];
-        let first = record(&therapist, &ag, h, 1);
-        let later = record(&impostor, &ag, h, 2);
-        let mut forged = record(&therapist, &ag, h, 3);
+        let (v, h) = version("one");
+        let first = record(&therapist, &ag, v, 1);
+        let later = record(&impostor, &ag, v, 2);
+        let mut forged = record(&therapist, &ag, v, 3);
         forged.verifies = false;
         let key = therapist.public_key();
         let a = assess(&[later.clone(), forged, first.clone()], &h, &key);
@@ -392,7 +424,7 @@ mod tests {
         // The first verifying client signature pins the client's key.
         let client = DeviceIdentity::generate(Role::Client, "C").unwrap();
         let other = DeviceIdentity::generate(Role::Client, "O").unwrap();
-        let sigs = [record(&other, &ag, h, 9), record(&client, &ag, h, 8)];
+        let sigs = [record(&other, &ag, v, 9), record(&client, &ag, v, 8)];
         let valid: Vec<_> = assess(&sigs, &h, &key)
             .signatures
             .iter()

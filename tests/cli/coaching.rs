@@ -336,3 +336,35 @@ fn the_summary_covers_the_period_since_the_last_session() {
         ],
     );
 }
+
+#[test]
+fn an_edit_after_both_signed_is_a_proposal_and_the_lockout_holds() {
+    let dir = tempfile::tempdir().unwrap();
+    let (therapist, client) = setup(dir.path());
+    let file = dir.path().join("x.automerge");
+    therapist.ok(&["agreement", "sign"]);
+    therapist.send_to(&client, &file);
+    client.ok(&["agreement", "sign"]);
+    let show = client.json(&["agreement", "show"]);
+    assert_eq!(show["status"], "active");
+    assert_eq!(show["in_force"]["terms"]["lockout_hours"], 24);
+    assert_eq!(show["proposal"], serde_json::Value::Null);
+
+    let monday = "2026-11-23T15:00:00Z";
+    client.ok(&["behavior", "report", "--now", monday]);
+    client.ok(&["agreement", "set", "lockout-hours", "0", "--now", monday]);
+    let show = client.json(&["agreement", "show", "--now", monday]);
+    assert_eq!(show["terms"]["lockout_hours"], 0);
+    assert_eq!(show["in_force"]["terms"]["lockout_hours"], 24);
+    assert_eq!(
+        show["proposal"]["terms"],
+        serde_json::json!(["lockout-hours"])
+    );
+    let text = client.ok(&["agreement", "show", "--now", monday]);
+    assert!(
+        text.contains("Proposed, until both sign: lockout-hours"),
+        "{text}"
+    );
+    let status = client.json(&["status", "--now", "2026-11-23T16:00:00Z"]);
+    assert_eq!(status["permission"], "locked_out");
+}

@@ -184,7 +184,15 @@ class LifecycleTest {
             // An in-person session, and an edit that makes both sign again.
             assertNotNull(therapist.recordSession(id, occurred + 4 * HOUR, occurred + 4 * HOUR))
             therapist.setTerm(id, TermKey.LOCKOUT_HOURS, "12", occurred + 5 * HOUR)
-            assertEquals(AgreementStatus.NEEDS_RESIGNING, therapist.agreement(id).status)
+            val edited = therapist.agreement(id)
+            assertEquals(AgreementStatus.NEEDS_RESIGNING, edited.status)
+            // A proposal until both sign: the rules keep the version both signed.
+            assertEquals(12, edited.terms.lockoutHours)
+            assertEquals(24, edited.inForce!!.terms.lockoutHours)
+            assertEquals(listOf(TermKey.LOCKOUT_HOURS), edited.proposal!!.terms)
+            val again = therapist.reportBehavior(id, "self-harm", occurred + 6 * HOUR, occurred + 6 * HOUR)
+            assertNotNull(again)
+            assertEquals(occurred + 30 * HOUR, therapist.status(id, occurred + 7 * HOUR).lockedUntilMs)
         }
     }
 

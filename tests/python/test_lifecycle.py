@@ -144,7 +144,14 @@ def test_draft_exchange_sign_call_report_and_review(phones):
     # An in-person session, and an edit that makes both sign again.
     assert therapist.record_session(agreement_id, occurred + 4 * HOUR, occurred + 4 * HOUR)
     therapist.set_term(agreement_id, TermKey.LOCKOUT_HOURS, "12", occurred + 5 * HOUR)
-    assert therapist.agreement(agreement_id).status == AgreementStatus.NEEDS_RESIGNING
+    edited = therapist.agreement(agreement_id)
+    assert edited.status == AgreementStatus.NEEDS_RESIGNING
+    # A proposal until both sign: the rules keep the version both signed.
+    assert edited.terms.lockout_hours == 12
+    assert edited.in_force.terms.lockout_hours == 24
+    assert edited.proposal.terms == [TermKey.LOCKOUT_HOURS]
+    therapist.report_behavior(agreement_id, "self-harm", occurred + 6 * HOUR, occurred + 6 * HOUR)
+    assert therapist.status(agreement_id, occurred + 7 * HOUR).locked_until_ms == occurred + 30 * HOUR
 
 
 def test_the_system_clock_is_used_when_no_instant_is_given(phones):

@@ -1,7 +1,7 @@
 //! Text and JSON output. Times are RFC 3339 in both.
 
 use coachline_core::identity::{fingerprint, AgreementStatus};
-use coachline_core::model::{Call, CallOutcome, Resource, TermKey};
+use coachline_core::model::{Call, CallOutcome, Resource, TermKey, Terms};
 use coachline_core::rules::{self, CallFlags, Decision, Summary};
 use coachline_core::store::{AgreementListItem, AgreementView, CallAttempt, LogEntry};
 use coachline_core::Timestamp;
@@ -59,28 +59,50 @@ pub fn list_text(list: &[AgreementListItem]) -> String {
         .join("\n")
 }
 
+fn terms_json(t: &Terms) -> Value {
+    json!({
+        "client_name": t.client_name,
+        "therapist_name": t.therapist_name,
+        "rationale": t.rationale,
+        "reasons": t.reasons,
+        "goals": t.goals,
+        "expectations": t.expectations,
+        "lockout_hours": t.lockout_hours,
+        "call_minutes": { "min": t.call_minutes.min, "max": t.call_minutes.max },
+        "return_call_minutes": t.return_call_minutes,
+        "time_zone": t.time_zone.name(),
+        "availability": t.availability.to_string(),
+        "backup_plan": t.backup_plan,
+    })
+}
+
+/// `terms` are the terms as they stand; `in_force` the version both signed that the
+/// rules enforce (null while none is), and `proposal` what the first changes in the
+/// second.
 pub fn agreement_json(view: &AgreementView) -> Value {
-    let t = &view.terms;
+    let in_force = view.signed_versions.last().map(|v| {
+        json!({
+            "since": v.since,
+            "terms_hash": hex_string(&v.signed.hash),
+            "terms": terms_json(&v.signed.terms),
+        })
+    });
+    let proposal = view.proposal.as_ref().map(|p| {
+        json!({
+            "terms": p.terms.iter().map(|k| k.as_str()).collect::<Vec<_>>(),
+            "resources": p.resources,
+            "behaviors": p.behaviors,
+        })
+    });
     json!({
         "id": view.id,
         "created_at": view.created_at,
         "status": view.assessment.status,
         "missing": view.assessment.missing,
         "terms_hash": hex_string(&view.terms_hash),
-        "terms": {
-            "client_name": t.client_name,
-            "therapist_name": t.therapist_name,
-            "rationale": t.rationale,
-            "reasons": t.reasons,
-            "goals": t.goals,
-            "expectations": t.expectations,
-            "lockout_hours": t.lockout_hours,
-            "call_minutes": { "min": t.call_minutes.min, "max": t.call_minutes.max },
-            "return_call_minutes": t.return_call_minutes,
-            "time_zone": t.time_zone.name(),
-            "availability": t.availability.to_string(),
-            "backup_plan": t.backup_plan,
-        },
+        "terms": terms_json(&view.terms),
+        "in_force": in_force,
+        "proposal": proposal,
         "resources": view.resources,
         "behaviors": view.behaviors.iter().map(|b| json!({
             "id": b.id, "label": b.label, "triggers_lockout": b.triggers_lockout,
@@ -205,6 +227,43 @@ pub fn agreement_text(view: &AgreementView) -> String {
             sig.record.signature.signed_at,
             fingerprint(&sig.record.signature.public_key)
         ));
+    }
+    match (view.signed_versions.last(), &view.proposal) {
+        (None, _) => {
+            line("\nIn force: these terms, as drafted (no version is signed by both yet)".into())
+        }
+        (Some(v), None) => line(format!(
+            "\nIn force: these terms, signed by both since {}",
+            v.since
+        )),
+        (Some(v), Some(p)) => {
+            line(format!(
+                "\nIn force: the version signed by both since {} (terms hash {})",
+                v.since,
+                hex_string(&v.signed.hash)
+            ));
+            let mut changed: Vec<&str> = p.terms.iter().map(|k| k.as_str()).collect();
+            changed.extend(p.resources.then_some("crisis resources"));
+            changed.extend(p.behaviors.then_some("target behaviours"));
+            line(format!(
+                "Proposed, until both sign: {} (the rules still follow the version in force)",
+                changed.join(", ")
+            ));
+            let t = &v.signed.terms;
+            for key in p.terms.iter().filter(|k| {
+                !matches!(
+                    k,
+                    TermKey::Reasons | TermKey::Goals | TermKey::Expectations | TermKey::Rationale
+                )
+            }) {
+                line(format!(
+                    "  {}: {} (in force), {} (proposed)",
+                    key.as_str(),
+                    t.get(*key),
+                    view.terms.get(*key)
+                ));
+            }
+        }
     }
     line(format!("\nTerms hash: {}", hex_string(&view.terms_hash)));
     s.trim_end().to_owned()

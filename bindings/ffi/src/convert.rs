@@ -102,6 +102,25 @@ impl From<TermKey> for model::TermKey {
     }
 }
 
+impl From<model::TermKey> for TermKey {
+    fn from(k: model::TermKey) -> Self {
+        match k {
+            model::TermKey::ClientName => TermKey::ClientName,
+            model::TermKey::TherapistName => TermKey::TherapistName,
+            model::TermKey::Rationale => TermKey::Rationale,
+            model::TermKey::Reasons => TermKey::Reasons,
+            model::TermKey::Goals => TermKey::Goals,
+            model::TermKey::Expectations => TermKey::Expectations,
+            model::TermKey::LockoutHours => TermKey::LockoutHours,
+            model::TermKey::CallMinutes => TermKey::CallMinutes,
+            model::TermKey::ReturnCallMinutes => TermKey::ReturnCallMinutes,
+            model::TermKey::TimeZone => TermKey::TimeZone,
+            model::TermKey::Availability => TermKey::Availability,
+            model::TermKey::BackupPlan => TermKey::BackupPlan,
+        }
+    }
+}
+
 impl From<model::CallReason> for CallReason {
     fn from(r: model::CallReason) -> Self {
         match r {
@@ -407,6 +426,16 @@ impl From<AgreementView> for Agreement {
                 .into_iter()
                 .map(Into::into)
                 .collect(),
+            in_force: v.signed_versions.last().map(|version| TermsInForce {
+                since_ms: version.since.millis(),
+                terms_hash_hex: hex::encode(version.signed.hash),
+                terms: version.signed.terms.clone().into(),
+            }),
+            proposal: v.proposal.map(|p| Proposal {
+                terms: p.terms.into_iter().map(Into::into).collect(),
+                resources: p.resources,
+                behaviors: p.behaviors,
+            }),
         }
     }
 }

@@ -249,6 +249,34 @@ pub struct Agreement {
     pub missing_signatures: Vec<Role>,
     /// Every signature ever made, oldest first, each judged.
     pub signatures: Vec<SignatureInfo>,
+    /// The version both parties signed that the rules enforce; `null` while no
+    /// version is signed by both (then `terms` govern, as drafted).
+    pub in_force: Option<TermsInForce>,
+    /// What `terms` change in the version in force, until both sign them; `null`
+    /// when they change nothing.
+    pub proposal: Option<Proposal>,
+}
+
+/// The version of the terms the rules enforce: the last one both parties signed.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct TermsInForce {
+    /// When the second party signed it.
+    pub since_ms: i64,
+    /// SHA-256 of its canonical terms, hex.
+    pub terms_hash_hex: String,
+    /// Its terms.
+    pub terms: Terms,
+}
+
+/// Edits made since the version in force: shown as pending until both sign.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct Proposal {
+    /// The terms whose text differs, in the form's order.
+    pub terms: Vec<TermKey>,
+    /// Crisis resources were added, removed or edited.
+    pub resources: bool,
+    /// Target behaviours were added or removed.
+    pub behaviors: bool,
 }
 
 /// What `import_agreement` did.

@@ -266,6 +266,7 @@ pub fn read_entry(doc: &impl ReadDoc, collection: Collection, key: &str) -> Resu
             public_key: f.bytes("public_key")?,
             terms_hash: f.bytes("terms_hash")?,
             signature: f.bytes("signature")?,
+            signed_terms: f.opt_str("terms")?,
         }),
         Collection::Calls => Entry::Call(Call {
             id,

@@ -176,6 +176,9 @@ impl<'a> Writer<'a> {
         self.put(&obj, "signed_at", sig.signed_at.millis())?;
         self.put(&obj, "public_key", sig.public_key.clone())?;
         self.put(&obj, "terms_hash", sig.terms_hash.clone())?;
+        if let Some(terms) = &sig.signed_terms {
+            self.put(&obj, "terms", terms.as_str())?;
+        }
         self.put(&obj, "signature", sig.signature.clone())
     }
 

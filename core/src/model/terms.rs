@@ -398,6 +398,10 @@ pub struct Signature {
     pub public_key: Vec<u8>,
     pub terms_hash: Vec<u8>,
     pub signature: Vec<u8>,
+    /// The canonical terms signed ([`crate::model::canonical_terms`]), whose SHA-256
+    /// is `terms_hash`: the signature carries what it signs, so the terms a version
+    /// put in force can be read back however far the document has moved on.
+    pub signed_terms: Option<String>,
 }
 
 #[cfg(test)]

@@ -70,7 +70,10 @@ pub struct Callbacks {
 }
 
 impl Callbacks {
-    pub fn new(calls: &[Call], hours: &Availability, return_call_minutes: u32) -> Self {
+    /// The callback requests among `calls`; `terms` gives the therapist's hours and
+    /// the return-call minutes in force at an instant (a request is judged under the
+    /// terms in force when it was made).
+    pub fn new<'a>(calls: &[Call], terms: impl Fn(Timestamp) -> (&'a Availability, u32)) -> Self {
         let mut first_return: HashMap<&EntryId, Timestamp> = HashMap::new();
         for call in calls.iter().filter(|c| c.started_by == Role::Therapist) {
             if let Some(request) = &call.returns {
@@ -95,8 +98,11 @@ impl Callbacks {
 
         let mut requests: Vec<CallbackRequest> = calls
             .iter()
-            .filter(|c| is_request(c, hours))
-            .map(|c| {
+            .filter_map(|c| {
+                let (hours, return_call_minutes) = terms(c.started_at);
+                is_request(c, hours).then_some((c, hours, return_call_minutes))
+            })
+            .map(|(c, hours, return_call_minutes)| {
                 let due_at = hours.add_available_minutes(c.started_at, return_call_minutes);
                 let returned_at = [
                     first_return.get(&c.id).copied(),
@@ -199,7 +205,8 @@ mod tests {
     }
 
     fn callbacks(calls: &[Call]) -> Callbacks {
-        Callbacks::new(calls, &hours(), 60)
+        let hours = hours();
+        Callbacks::new(calls, |_| (&hours, 60))
     }
 
     fn missed(n: u64, started: &str) -> Call {
@@ -352,7 +359,7 @@ mod tests {
             )
             .unwrap()],
         );
-        let c = Callbacks::new(&[missed(1, "2026-03-03T00:30:00Z")], &hours, 60);
+        let c = Callbacks::new(&[missed(1, "2026-03-03T00:30:00Z")], |_| (&hours, 60));
         assert_eq!(c.get(&id(1)).unwrap().due_at, at("2026-03-05T14:30:00Z"));
     }
 }

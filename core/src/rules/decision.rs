@@ -48,7 +48,8 @@ impl Rules {
     /// The decision at `now`: a few binary searches and a few days of hours.
     pub fn decide(&self, now: Timestamp) -> Decision {
         let locked_until = self.lockouts.locked_until(now);
-        let hours = self.availability.at(now);
+        let terms = self.period(now);
+        let hours = terms.availability.at(now);
         let pending_callbacks = self.callbacks.pending_at(now);
         let overdue = pending_callbacks.iter().any(|p| p.overdue);
 
@@ -59,8 +60,8 @@ impl Rules {
         };
         let show_backup_plan = permission != Permission::Allowed || overdue;
         let backup_plan =
-            (show_backup_plan && !self.backup_plan.is_empty()).then(|| self.backup_plan.clone());
-        let message = self.message(locked_until, hours, overdue && backup_plan.is_some());
+            (show_backup_plan && !terms.backup_plan.is_empty()).then(|| terms.backup_plan.clone());
+        let message = self.message(now, locked_until, hours, overdue && backup_plan.is_some());
 
         Decision {
             permission,
@@ -80,6 +81,7 @@ impl Rules {
     /// point to.
     fn message(
         &self,
+        now: Timestamp,
         locked_until: Option<Timestamp>,
         hours: AvailabilityAt,
         overdue: bool,
@@ -93,14 +95,14 @@ impl Rules {
             return format!(
                 "Calls are paused until {} under the {}-hour rule; \
                  please {plan}use your crisis resources below.",
-                self.local_time(until),
-                self.lockout_hours
+                self.local_time(now, until),
+                self.period(now).lockout_hours
             );
         }
         if !hours.available {
             let when = hours.next.map_or_else(
                 || "for now".to_owned(),
-                |t| format!("until {}", self.local_time(t)),
+                |t| format!("until {}", self.local_time(now, t)),
             );
             return if overdue {
                 format!(
@@ -123,11 +125,12 @@ impl Rules {
         }
     }
 
-    /// A time as the therapist's clock shows it, e.g. "14:30 EST on Tuesday 10 March":
-    /// fixed English wording, so both phones print the same.
-    fn local_time(&self, at: Timestamp) -> String {
+    /// A time as the therapist's clock shows it (in the zone in force `now`), e.g.
+    /// "14:30 EST on Tuesday 10 March": fixed English wording, so both phones print
+    /// the same.
+    fn local_time(&self, now: Timestamp, at: Timestamp) -> String {
         at.to_datetime()
-            .with_timezone(&self.time_zone.tz())
+            .with_timezone(&self.period(now).time_zone.tz())
             .format("%H:%M %Z on %A %-d %B")
             .to_string()
     }

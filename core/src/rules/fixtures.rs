@@ -3,7 +3,7 @@
 use crate::model::{
     Behavior, Call, CallOutcome, CallReason, EntryId, Holiday, Report, Resource, Role, Terms,
 };
-use crate::rules::AgreementState;
+use crate::rules::{AgreementState, InForce};
 use crate::time::Timestamp;
 
 pub fn id(n: u64) -> EntryId {
@@ -20,6 +20,7 @@ pub fn state(time_zone: &str, hours: &str) -> AgreementState {
     terms.availability = hours.parse().unwrap();
     AgreementState {
         terms,
+        in_force: InForce::default(),
         resources: Resource::defaults(),
         behaviors: Vec::new(),
         holidays: Vec::new(),

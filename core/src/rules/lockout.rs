@@ -8,8 +8,6 @@
 //! recorded after the fact; it still locks from when the behaviour occurred, so a
 //! call made in between is flagged afterwards as having been during a lockout.
 
-use std::collections::HashMap;
-
 use crate::model::{Behavior, EntryId, Report};
 use crate::time::Timestamp;
 
@@ -45,18 +43,22 @@ impl Lockouts {
     /// `lockout_hours` 0 switches the rule off. `behaviors` must include removed
     /// ones, so that reports of a behaviour removed since keep its flag.
     pub fn new(lockout_hours: u32, behaviors: &[Behavior], reports: &[Report]) -> Self {
-        if lockout_hours == 0 {
-            return Self::default();
-        }
-        let triggering = triggering_behaviors(behaviors);
+        Self::judged(reports, |r| triggers(r, behaviors).then_some(lockout_hours))
+    }
+
+    /// Windows of the reports that `hours` says lock, for how many hours each (so
+    /// each report is judged under the terms in force when it happened). Retracted
+    /// reports and windows of 0 hours lock nothing.
+    pub fn judged(reports: &[Report], hours: impl Fn(&Report) -> Option<u32>) -> Self {
         let mut windows: Vec<LockoutWindow> = reports
             .iter()
-            .filter(|r| r.retracted_at.is_none() && triggers(r, &triggering))
-            .map(|r| LockoutWindow {
+            .filter(|r| r.retracted_at.is_none())
+            .filter_map(|r| Some((r, hours(r).filter(|h| *h > 0)?)))
+            .map(|(r, hours)| LockoutWindow {
                 report_id: r.id.clone(),
                 behavior_id: r.behavior.clone(),
                 from: r.occurred_at,
-                until: r.occurred_at.plus_hours(i64::from(lockout_hours)),
+                until: r.occurred_at.plus_hours(i64::from(hours)),
             })
             .collect();
         windows
@@ -94,27 +96,18 @@ impl Lockouts {
     }
 }
 
-/// Each listed behaviour id and whether it triggers. Should an id ever appear twice,
-/// it triggers if any copy does: when in doubt, the rule applies.
-fn triggering_behaviors(behaviors: &[Behavior]) -> HashMap<&EntryId, bool> {
-    let mut map = HashMap::with_capacity(behaviors.len());
-    for b in behaviors {
-        *map.entry(&b.id).or_insert(false) |= b.triggers_lockout;
-    }
-    map
-}
-
 /// Whether a report locks. An unnamed report always does (a client in distress has
 /// nothing to type). So does a behaviour id the list does not know: the report may
 /// have synced before the behaviour it names (the two phones merge in any order), and
 /// locking is the agreed default for a target behaviour, whereas letting a call
 /// through that the agreement forbids cannot be undone. A removed behaviour keeps
-/// its flag.
-fn triggers(report: &Report, triggering: &HashMap<&EntryId, bool>) -> bool {
-    report
-        .behavior
-        .as_ref()
-        .is_none_or(|id| triggering.get(id).copied().unwrap_or(true))
+/// its flag. Should an id ever be listed twice, it triggers if any copy does: when
+/// in doubt, the rule applies.
+pub(crate) fn triggers(report: &Report, behaviors: &[Behavior]) -> bool {
+    report.behavior.as_ref().is_none_or(|id| {
+        let mut listed = behaviors.iter().filter(|b| &b.id == id).peekable();
+        listed.peek().is_none() || listed.any(|b| b.triggers_lockout)
+    })
 }
 
 #[cfg(test)]

@@ -23,6 +23,7 @@
 pub mod availability;
 pub mod callbacks;
 pub mod decision;
+pub mod in_force;
 pub mod lockout;
 pub mod summary;
 
@@ -32,6 +33,7 @@ mod fixtures;
 pub use availability::{Availability, AvailabilityAt};
 pub use callbacks::{CallbackRequest, Callbacks, PendingCallback};
 pub use decision::{Decision, Permission};
+pub use in_force::{InForce, Proposal, Version};
 pub use lockout::{LockoutWindow, Lockouts};
 pub use summary::{default_summary_since, summary, Summary};
 
@@ -43,7 +45,11 @@ use crate::time::Timestamp;
 /// Everything the rules read, as the store's projection provides it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AgreementState {
+    /// The terms as they stand now: in force only while no version is signed by
+    /// both (then `in_force` has none); otherwise a proposal until both sign it.
     pub terms: Terms,
+    /// The versions both parties signed ([`in_force`]).
+    pub in_force: InForce,
     /// The effective crisis resources, never empty, in the order to show them.
     pub resources: Vec<Resource>,
     /// Including removed ones (`removed: true`), so old reports keep their meaning.
@@ -57,15 +63,48 @@ pub struct AgreementState {
 /// The rules of one agreement state, worked out once and cheap to ask.
 #[derive(Clone, Debug)]
 pub struct Rules {
+    /// The terms in force over time, oldest first; the first also governs what
+    /// happened before it came into force.
+    periods: Vec<Period>,
+    resources: Vec<Resource>,
+    lockouts: Lockouts,
+    callbacks: Callbacks,
+}
+
+/// What one version of the terms makes of the rules, from `since` on.
+#[derive(Clone, Debug)]
+struct Period {
+    since: Option<Timestamp>,
     lockout_hours: u32,
     /// The longest call the agreement asks for, in milliseconds.
     call_max_ms: i64,
+    return_call_minutes: u32,
     time_zone: TimeZone,
     backup_plan: String,
-    resources: Vec<Resource>,
-    lockouts: Lockouts,
     availability: Availability,
-    callbacks: Callbacks,
+    /// The behaviours listed, with their lockout flags (removed ones too, for the
+    /// draft: reports of a behaviour removed since keep its flag).
+    behaviors: Vec<Behavior>,
+}
+
+impl Period {
+    fn new(
+        since: Option<Timestamp>,
+        terms: &Terms,
+        behaviors: &[Behavior],
+        holidays: &[Holiday],
+    ) -> Self {
+        Self {
+            since,
+            lockout_hours: terms.lockout_hours,
+            call_max_ms: i64::from(terms.call_minutes.max) * Timestamp::MINUTE_MS,
+            return_call_minutes: terms.return_call_minutes,
+            time_zone: terms.time_zone,
+            backup_plan: terms.backup_plan.clone(),
+            availability: Availability::new(terms.time_zone, &terms.availability, holidays),
+            behaviors: behaviors.to_vec(),
+        }
+    }
 }
 
 /// What the log shows beside a call.
@@ -82,18 +121,41 @@ pub struct CallFlags {
 
 impl Rules {
     pub fn new(state: &AgreementState) -> Self {
-        let terms = &state.terms;
-        let availability = Availability::new(terms.time_zone, &terms.availability, &state.holidays);
+        let periods: Vec<Period> = match state.in_force.versions() {
+            [] => vec![Period::new(
+                None,
+                &state.terms,
+                &state.behaviors,
+                &state.holidays,
+            )],
+            versions => versions
+                .iter()
+                .map(|v| {
+                    let (terms, behaviors) = (&v.signed.terms, &v.signed.behaviors);
+                    Period::new(Some(v.since), terms, behaviors, &state.holidays)
+                })
+                .collect(),
+        };
+        let period = |at: Timestamp| period_at(&periods, at);
+        let lockouts = Lockouts::judged(&state.reports, |report| {
+            let p = period(report.occurred_at);
+            lockout::triggers(report, &p.behaviors).then_some(p.lockout_hours)
+        });
+        let callbacks = Callbacks::new(&state.calls, |at| {
+            let p = period(at);
+            (&p.availability, p.return_call_minutes)
+        });
         Self {
-            lockout_hours: terms.lockout_hours,
-            call_max_ms: i64::from(terms.call_minutes.max) * Timestamp::MINUTE_MS,
-            time_zone: terms.time_zone,
-            backup_plan: terms.backup_plan.clone(),
             resources: state.resources.clone(),
-            lockouts: Lockouts::new(terms.lockout_hours, &state.behaviors, &state.reports),
-            callbacks: Callbacks::new(&state.calls, &availability, terms.return_call_minutes),
-            availability,
+            lockouts,
+            callbacks,
+            periods,
         }
+    }
+
+    /// The terms in force at `at`, as the rules apply them.
+    fn period(&self, at: Timestamp) -> &Period {
+        period_at(&self.periods, at)
     }
 
     /// The flags of a call of the state these rules were built from.
@@ -109,19 +171,26 @@ impl Rules {
         &self.lockouts
     }
 
-    pub fn availability(&self) -> &Availability {
-        &self.availability
+    /// The therapist's hours as the terms in force at `at` set them.
+    pub fn availability(&self, at: Timestamp) -> &Availability {
+        &self.period(at).availability
     }
 
     pub fn callbacks(&self) -> &Callbacks {
         &self.callbacks
     }
 
-    /// Longer than the band's maximum; exactly the maximum is within it, and a
-    /// short call is never a problem.
+    /// Longer than the band's maximum in force when it started; exactly the maximum
+    /// is within it, and a short call is never a problem.
     fn is_long(&self, call: &Call) -> bool {
-        completed_length_ms(call).is_some_and(|ms| ms > self.call_max_ms)
+        let max = self.period(call.started_at).call_max_ms;
+        completed_length_ms(call).is_some_and(|ms| ms > max)
     }
+}
+
+fn period_at(periods: &[Period], at: Timestamp) -> &Period {
+    let after = periods.partition_point(|p| p.since.is_none_or(|since| since <= at));
+    &periods[after.saturating_sub(1)]
 }
 
 /// How long a completed call lasted. A call whose end was recorded before its

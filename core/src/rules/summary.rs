@@ -175,9 +175,9 @@ fn durations(rules: &Rules, calls: &[&Call]) -> Durations {
         n if n % 2 == 1 => Some(minutes(lengths[n / 2])),
         n => Some((minutes(lengths[n / 2 - 1]) + minutes(lengths[n / 2])) / 2.0),
     };
-    let within = lengths
+    let within = calls
         .iter()
-        .filter(|ms| **ms <= rules.call_max_ms)
+        .filter(|c| completed_length_ms(c).is_some() && !rules.is_long(c))
         .count();
     Durations {
         median_minutes,

@@ -9,8 +9,10 @@ use crate::doc::{self, Author, Collection};
 use crate::error::{Error, Result};
 use crate::identity::{self, AgreementStatus, Assessment};
 use crate::model::{
-    terms_hash, AgreementId, Behavior, EntryId, Holiday, Resource, Role, TermKey, Terms, TimeZone,
+    canonical_terms, terms_hash, AgreementId, Behavior, EntryId, Holiday, Resource, Role, TermKey,
+    Terms, TimeZone,
 };
+use crate::rules::{in_force, Proposal, Version};
 use crate::time::Timestamp;
 
 /// One line of `agreement list`.
@@ -34,6 +36,11 @@ pub struct AgreementView {
     pub holidays: Vec<Holiday>,
     pub terms_hash: [u8; 32],
     pub assessment: Assessment,
+    /// Every version of the terms both parties signed, oldest first; the last one
+    /// is in force now. Empty while none is: then the terms above govern.
+    pub signed_versions: Vec<Version>,
+    /// What the terms above change in the version in force, until both sign them.
+    pub proposal: Option<Proposal>,
 }
 
 /// What an import did.
@@ -130,6 +137,10 @@ impl Store {
             &hash,
             &therapist_key,
         );
+        let signed_versions = in_force::versions(id, &assessment.signatures);
+        let proposal = signed_versions
+            .last()
+            .and_then(|v| Proposal::between(&v.signed, &terms, &resources, &all_behaviors));
         Ok(AgreementView {
             id: id.clone(),
             created_at: Timestamp::from_millis(created_at),
@@ -139,6 +150,8 @@ impl Store {
             holidays: projection::holidays(&self.conn, ag)?,
             terms_hash: hash,
             assessment,
+            signed_versions,
+            proposal,
         })
     }
 
@@ -293,7 +306,8 @@ impl Store {
     pub fn sign(&mut self, id: &AgreementId, now: Timestamp) -> Result<AgreementStatus> {
         let agreement = self.resolve(id)?;
         let view = self.agreement(id)?;
-        let signature = self.me()?.sign(id, view.terms_hash, now);
+        let canonical = canonical_terms(id, &view.terms, &view.resources, &view.behaviors);
+        let signature = self.me()?.sign(id, &canonical, now);
         self.change(&agreement, now, |w| w.put_signature(&signature))?;
         Ok(self.agreement(id)?.assessment.status)
     }

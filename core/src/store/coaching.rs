@@ -12,7 +12,9 @@
 use super::{projection, Agreement, Store};
 use crate::error::{Error, Result};
 use crate::model::{AgreementId, Call, CallOutcome, CallStart, EntryId, Role};
-use crate::rules::{self, AgreementState, CallFlags, Decision, Permission, Rules, Summary};
+use crate::rules::{
+    self, AgreementState, CallFlags, Decision, InForce, Permission, Rules, Summary,
+};
 use crate::time::Timestamp;
 
 /// The rules of one agreement, with the state they were worked out from.
@@ -52,10 +54,11 @@ impl CallAttempt {
 }
 
 impl Store {
-    fn state(&self, ag: i64) -> Result<AgreementState> {
-        let all = Timestamp::from_millis(i64::MIN);
+    fn state(&self, agreement: &Agreement) -> Result<AgreementState> {
+        let (ag, all) = (agreement.ag, Timestamp::from_millis(i64::MIN));
         Ok(AgreementState {
             terms: projection::terms(&self.conn, ag)?,
+            in_force: self.in_force(agreement)?,
             resources: projection::resources(&self.conn, ag)?,
             behaviors: projection::behaviors(&self.conn, ag)?,
             holidays: projection::holidays(&self.conn, ag)?,
@@ -65,15 +68,31 @@ impl Store {
         })
     }
 
+    /// The versions of the terms both parties signed ([`rules::in_force`]).
+    fn in_force(&self, agreement: &Agreement) -> Result<InForce> {
+        Ok(InForce::new(self.agreement(&agreement.id)?.signed_versions))
+    }
+
     /// Rules that judge exactly the calls started at or after `since`, read from the
     /// part of the history that can affect them: those calls and the ones after
     /// (return calls, later completed calls) and the reports whose lockout windows
-    /// can reach them. The log uses this, so showing the latest entries costs the
-    /// same after five years as after one.
-    pub(super) fn rules_from(&self, ag: i64, since: Timestamp) -> Result<Rules> {
+    /// can reach them (under the longest lockout of any terms in force). The log
+    /// uses this, so showing the latest entries costs the same after five years as
+    /// after one.
+    pub(super) fn rules_from(&self, agreement: &Agreement, since: Timestamp) -> Result<Rules> {
+        let ag = agreement.ag;
         let terms = projection::terms(&self.conn, ag)?;
-        let reach = since.plus_hours(-i64::from(terms.lockout_hours));
+        let in_force = self.in_force(agreement)?;
+        let longest = in_force
+            .versions()
+            .iter()
+            .map(|v| v.signed.terms.lockout_hours)
+            .chain([terms.lockout_hours])
+            .max()
+            .unwrap_or(0);
+        let reach = since.plus_hours(-i64::from(longest));
         Ok(Rules::new(&AgreementState {
+            in_force,
             resources: projection::resources(&self.conn, ag)?,
             behaviors: projection::behaviors(&self.conn, ag)?,
             holidays: projection::holidays(&self.conn, ag)?,
@@ -88,18 +107,18 @@ impl Store {
     /// history that can matter then: calls since the last completed one at or before
     /// `now` (every earlier callback request has been answered by it), and reports
     /// whose lockout windows can reach those calls, hence also `now` and after.
-    fn rules_at(&self, ag: i64, now: Timestamp) -> Result<Rules> {
+    fn rules_at(&self, agreement: &Agreement, now: Timestamp) -> Result<Rules> {
         now.check("now")?;
-        let since = projection::last_completed_call(&self.conn, ag, now)?
+        let since = projection::last_completed_call(&self.conn, agreement.ag, now)?
             .map_or(Timestamp::from_millis(i64::MIN), |t| t.min(now));
-        self.rules_from(ag, since)
+        self.rules_from(agreement, since)
     }
 
     /// The agreement's rules, worked out on first use after a change.
     pub(super) fn coaching(&mut self, agreement: &Agreement) -> Result<&Coaching> {
         self.refresh()?;
         if !self.coaching.contains_key(&agreement.ag) {
-            let state = self.state(agreement.ag)?;
+            let state = self.state(agreement)?;
             let rules = Rules::new(&state);
             self.coaching
                 .insert(agreement.ag, Coaching { state, rules });
@@ -113,7 +132,7 @@ impl Store {
         self.refresh()?;
         let fresh = !matches!(self.deciders.get(&agreement.ag), Some(d) if d.from <= now);
         if fresh {
-            let rules = self.rules_at(agreement.ag, now)?;
+            let rules = self.rules_at(agreement, now)?;
             self.deciders
                 .insert(agreement.ag, Decider { from: now, rules });
         }

@@ -177,7 +177,7 @@ impl Store {
             .map(|c| c.started_at)
             .min()
             .unwrap_or(Timestamp::from_millis(i64::MAX));
-        let rules = self.rules_from(agreement.ag, since)?;
+        let rules = self.rules_from(&agreement, since)?;
         let mut entries: Vec<LogEntry> = calls
             .into_iter()
             .map(|call| LogEntry::Call {

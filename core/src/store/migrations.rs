@@ -17,7 +17,16 @@ use crate::error::{Error, Result};
 /// `PRAGMA application_id` of a Coachline store: "Coac" in ASCII.
 pub const APPLICATION_ID: i32 = 0x436F_6163;
 /// The schema this build creates and understands.
-pub const SCHEMA_VERSION: i32 = 1;
+pub const SCHEMA_VERSION: i32 = 2;
+
+/// Version 2: signatures carry the canonical terms they sign, so the terms a version
+/// put in force can be read back. A signature stored without them no longer verifies
+/// (the signed message changed too: it now covers the signer's name), exactly as a
+/// rebuild of the projection would judge it.
+const SCHEMA_V2: &str = "
+ALTER TABLE signatures ADD COLUMN signed_terms TEXT;
+UPDATE signatures SET verifies = 0;
+";
 
 const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
 
@@ -236,6 +245,9 @@ fn migrate(conn: &Connection) -> Result<()> {
             conn.execute_batch(SCHEMA_V1)?;
             conn.pragma_update(None, "application_id", APPLICATION_ID)?;
         }
+        if version < 2 {
+            conn.execute_batch(SCHEMA_V2)?;
+        }
         conn.pragma_update(None, "user_version", SCHEMA_VERSION)?;
         Ok(())
     })();
@@ -245,5 +257,45 @@ fn migrate(conn: &Connection) -> Result<()> {
             conn.execute_batch("ROLLBACK")?;
             Err(e)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A store as version 1 left it, with one signature made under version 1's rules.
+    fn version_1_store(path: &Path) {
+        let conn = Connection::open(path).unwrap();
+        conn.execute_batch(SCHEMA_V1).unwrap();
+        conn.pragma_update(None, "application_id", APPLICATION_ID)
+            .unwrap();
+        conn.pragma_update(None, "user_version", 1).unwrap();
+        conn.execute(
+            "INSERT INTO signatures VALUES (1, 'a', 'client', 'C', 0, x'00', x'00', x'00', 1)",
+            [],
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn a_version_1_store_upgrades_and_its_old_signatures_no_longer_count() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v1.db");
+        version_1_store(&path);
+        let conn = open(&path).unwrap();
+        let version: i32 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, SCHEMA_VERSION);
+        let (verifies, terms): (bool, Option<String>) = conn
+            .query_row("SELECT verifies, signed_terms FROM signatures", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap();
+        assert_eq!((verifies, terms), (false, None));
+        drop(conn);
+        // Opening again finds nothing left to do.
+        open(&path).unwrap();
     }
 }

@@ -160,7 +160,9 @@ fn upsert(tx: &Transaction<'_>, ag: i64, agreement: &AgreementId, entry: &Entry)
             ]),
         Entry::Signature(s) => tx
             .prepare_cached(
-                "INSERT OR REPLACE INTO signatures VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                "INSERT OR REPLACE INTO signatures \
+                 (ag, id, role, name, signed_at, public_key, terms_hash, signature, verifies, \
+                 signed_terms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             )?
             .execute(params![
                 ag,
@@ -171,7 +173,8 @@ fn upsert(tx: &Transaction<'_>, ag: i64, agreement: &AgreementId, entry: &Entry)
                 s.public_key,
                 s.terms_hash,
                 s.signature,
-                identity::verifies(agreement, s)
+                identity::verifies(agreement, s),
+                s.signed_terms,
             ]),
         Entry::Call(c) => tx
             .prepare_cached(
@@ -408,8 +411,8 @@ pub fn holidays(conn: &Connection, ag: i64) -> Result<Vec<Holiday>> {
 
 pub fn signatures(conn: &Connection, ag: i64) -> Result<Vec<SignatureRecord>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT id, role, name, signed_at, public_key, terms_hash, signature, verifies \
-         FROM signatures WHERE ag = ?1 ORDER BY signed_at, id",
+        "SELECT id, role, name, signed_at, public_key, terms_hash, signature, verifies, \
+         signed_terms FROM signatures WHERE ag = ?1 ORDER BY signed_at, id",
     )?;
     let mut rows = stmt.query([ag])?;
     let mut out = Vec::new();
@@ -423,6 +426,7 @@ pub fn signatures(conn: &Connection, ag: i64) -> Result<Vec<SignatureRecord>> {
                 public_key: r.get(4)?,
                 terms_hash: r.get(5)?,
                 signature: r.get(6)?,
+                signed_terms: r.get(8)?,
             },
             verifies: r.get(7)?,
         });

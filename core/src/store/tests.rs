@@ -576,3 +576,90 @@ fn a_look_alike_document_cannot_replace_an_agreement() {
         AgreementStatus::Active
     );
 }
+
+/// An active agreement: both parties signed the seed terms at `now`.
+fn active(p: &mut Pair, now: Timestamp) {
+    p.therapist.sign(&p.id, now).unwrap();
+    exchange(&mut p.therapist, &mut p.client, &p.id);
+    p.client.sign(&p.id, now).unwrap();
+    exchange(&mut p.therapist, &mut p.client, &p.id);
+}
+
+#[test]
+fn a_client_cannot_lift_a_lockout_by_editing_it_away() {
+    let mut p = pair();
+    let now = at("2026-03-02T11:00:00Z");
+    active(&mut p, now);
+    let report = now.plus_hours(1);
+    p.client
+        .report_behavior(&p.id, None, report, report)
+        .unwrap();
+    let locked = p.client.status(&p.id, report.plus_hours(1)).unwrap();
+    assert_eq!(locked.locked_until, Some(report.plus_hours(24)));
+
+    p.client
+        .set_term(&p.id, TermKey::LockoutHours, "0", report.plus_hours(1))
+        .unwrap();
+    let still = p.client.status(&p.id, report.plus_hours(2)).unwrap();
+    assert_eq!(still.locked_until, Some(report.plus_hours(24)));
+    let view = p.client.agreement(&p.id).unwrap();
+    assert_eq!(view.assessment.status, AgreementStatus::NeedsResigning);
+    assert_eq!(view.terms.lockout_hours, 0, "shown as proposed");
+
+    // Both sign the proposal: it governs from then on, not before.
+    let signed = report.plus_hours(3);
+    p.client.sign(&p.id, signed).unwrap();
+    exchange(&mut p.therapist, &mut p.client, &p.id);
+    p.therapist.sign(&p.id, signed).unwrap();
+    exchange(&mut p.therapist, &mut p.client, &p.id);
+    for store in [&mut p.client, &mut p.therapist] {
+        let decision = store.status(&p.id, signed.plus_hours(1)).unwrap();
+        assert_eq!(decision.locked_until, Some(report.plus_hours(24)));
+        let later = signed.plus_hours(2);
+        store.report_behavior(&p.id, None, later, later).unwrap();
+        assert_eq!(
+            store
+                .status(&p.id, report.plus_hours(25))
+                .unwrap()
+                .locked_until,
+            None
+        );
+    }
+}
+
+#[test]
+fn past_calls_are_judged_under_the_terms_in_force_when_they_happened() {
+    let mut p = pair();
+    let now = at("2026-03-02T11:00:00Z");
+    active(&mut p, now);
+    let start = CallStart::new(CallReason::Coaching, None, &[], None).unwrap();
+    let call = p
+        .client
+        .start_call(&p.id, start, now.plus_hours(1))
+        .unwrap();
+    p.client
+        .end_call(
+            &p.id,
+            call.id().as_str(),
+            CallEnd::new(&[], None, None).unwrap(),
+            now.plus_hours(1).plus_minutes(10),
+        )
+        .unwrap();
+    let long = |store: &mut Store| match &store.log(&p.id, 1).unwrap()[0] {
+        LogEntry::Call { flags, .. } => flags.long,
+        other => panic!("expected a call, got {:?}", other.id()),
+    };
+    assert!(long(&mut p.client), "10 minutes is past the 5-8 band");
+
+    // Both later agree on up to 15 minutes: the old call was still long then.
+    let later = now.plus_hours(2);
+    p.client
+        .set_term(&p.id, TermKey::CallMinutes, "5-15", later)
+        .unwrap();
+    p.client.sign(&p.id, later).unwrap();
+    exchange(&mut p.therapist, &mut p.client, &p.id);
+    p.therapist.sign(&p.id, later).unwrap();
+    exchange(&mut p.therapist, &mut p.client, &p.id);
+    assert!(long(&mut p.client));
+    assert!(long(&mut p.therapist));
+}
