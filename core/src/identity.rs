@@ -12,7 +12,7 @@ use ed25519_dalek::{Signer, SigningKey, Verifier, VerifyingKey};
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
-use crate::model::{AgreementId, EntryId, Role, Signature};
+use crate::model::{AgreementId, EntryId, Pairing, Role, Signature};
 use crate::time::Timestamp;
 
 /// This device: who holds it and its signing key.
@@ -185,6 +185,108 @@ pub fn verifies(agreement: &AgreementId, sig: &Signature) -> bool {
         .is_ok()
 }
 
+/// What the therapist's phone signs when it pairs a client's phone: a
+/// domain-separation tag, the agreement, the client's identity key, the time, the
+/// invitation and the client's sync key.
+pub fn pairing_message(
+    agreement: &AgreementId,
+    client_key: &[u8; 32],
+    at: Timestamp,
+    invitation: &[u8; 16],
+    sync_key: &[u8; 32],
+) -> Vec<u8> {
+    format!(
+        "coachline-pairing/1\n{agreement}\n{}\n{}\n{}\n{}",
+        hex::encode(client_key),
+        at.millis(),
+        hex::encode(invitation),
+        hex::encode(sync_key)
+    )
+    .into_bytes()
+}
+
+/// Whether a pairing record holds: signed by `therapist_key` (a key the agreement
+/// records for the therapist), over a client key whose holder proved it with the
+/// invitation (its join signature, kept in the record).
+pub fn pairing_verifies(agreement: &AgreementId, p: &Pairing, therapist_keys: &[Vec<u8>]) -> bool {
+    let fixed = (
+        <[u8; 32]>::try_from(p.client_key.as_slice()),
+        <[u8; 16]>::try_from(p.invitation.as_slice()),
+        <[u8; 32]>::try_from(p.sync_key.as_slice()),
+        <[u8; 64]>::try_from(p.client_proof.as_slice()),
+        <[u8; 32]>::try_from(p.therapist_key.as_slice()),
+        <[u8; 64]>::try_from(p.signature.as_slice()),
+    );
+    let (Ok(client), Ok(invitation), Ok(sync_key), Ok(proof), Ok(therapist), Ok(signature)) = fixed
+    else {
+        return false;
+    };
+    therapist_keys.iter().any(|k| k.as_slice() == therapist)
+        && verify_bytes(
+            &client,
+            &crate::sync::join::proof_message(agreement, &invitation, &sync_key),
+            &proof,
+        )
+        && verify_bytes(
+            &therapist,
+            &pairing_message(agreement, &client, p.paired_at, &invitation, &sync_key),
+            &signature,
+        )
+}
+
+/// The keys each party's signatures may carry.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PartyKeys {
+    pub therapist: Vec<Vec<u8>>,
+    pub client: Vec<Vec<u8>>,
+}
+
+impl PartyKeys {
+    /// The therapist's key is the one their phone put in the document when drafting
+    /// it. The client's keys are the ones the therapist's phone recorded when it
+    /// paired the client's phones ([`Pairing`]), each proved by the client's phone.
+    /// An agreement only ever carried by file has no pairing: there, the client's
+    /// key is the key of the verifying client signatures if they all carry the same
+    /// one; if they carry several, none is the client's until a phone is paired.
+    /// No order of times a signer chose ever decides.
+    pub fn of(
+        agreement: &AgreementId,
+        therapist_key: &[u8],
+        pairings: &[Pairing],
+        records: &[SignatureRecord],
+    ) -> Self {
+        let therapist = vec![therapist_key.to_vec()];
+        let mut client: Vec<Vec<u8>> = pairings
+            .iter()
+            .filter(|p| pairing_verifies(agreement, p, &therapist))
+            .map(|p| p.client_key.clone())
+            .collect();
+        if pairings.is_empty() {
+            client = records
+                .iter()
+                .filter(|r| r.verifies && r.signature.role == Role::Client)
+                .map(|r| r.signature.public_key.clone())
+                .collect();
+            client.sort();
+            client.dedup();
+            if client.len() > 1 {
+                client.clear();
+            }
+        }
+        client.sort();
+        client.dedup();
+        Self { therapist, client }
+    }
+
+    fn holds(&self, role: Role, key: &[u8]) -> bool {
+        let keys = match role {
+            Role::Therapist => &self.therapist,
+            Role::Client => &self.client,
+        };
+        keys.iter().any(|k| k.as_slice() == key)
+    }
+}
+
 /// A signature as the store keeps it, with the result of its cryptographic check
 /// (worked out once, when the signature arrives).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -234,7 +336,8 @@ impl AgreementStatus {
 pub enum SignatureProblem {
     /// The signature does not verify under the key it carries.
     DoesNotVerify,
-    /// It verifies, but under a key other than the one first recorded for its role.
+    /// It verifies, but under a key the agreement does not record for its role
+    /// ([`PartyKeys`]).
     KeyMismatch,
 }
 
@@ -242,7 +345,7 @@ pub enum SignatureProblem {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SignatureCheck {
     pub record: SignatureRecord,
-    /// Counts: it verifies, under the key first recorded for its role.
+    /// Counts: it verifies, under a key the agreement records for its role.
     pub valid: bool,
     /// Valid and over the current terms hash.
     pub current: bool,
@@ -258,32 +361,18 @@ pub struct Assessment {
     pub signatures: Vec<SignatureCheck>,
 }
 
-/// Judges signatures. Each role has one key: for the therapist, the key recorded in
-/// the document when they drafted it; for the client, the key of the earliest
-/// verifying client signature, ordered by (signed_at, id) — an order both phones
-/// compute alike whatever order they merged changes in. A signature counts only if it
-/// verifies and carries its role's key: another device claiming the role, or a forged
-/// or damaged signature, never counts (and cannot promote another key in its place).
-pub fn assess(
-    records: &[SignatureRecord],
-    current_hash: &[u8],
-    therapist_key: &[u8],
-) -> Assessment {
+/// Judges signatures: a signature counts only if it verifies and carries a key the
+/// agreement records for its role ([`PartyKeys`]). Another device claiming the role,
+/// or a forged or damaged signature, never counts.
+pub fn assess(records: &[SignatureRecord], current_hash: &[u8], keys: &PartyKeys) -> Assessment {
     let mut ordered: Vec<&SignatureRecord> = records.iter().collect();
     ordered.sort_by_key(|r| (r.signature.signed_at, &r.signature.id));
-    let first_key = |role: Role| match role {
-        Role::Therapist => Some(therapist_key),
-        Role::Client => ordered
-            .iter()
-            .find(|r| r.signature.role == role && r.verifies)
-            .map(|r| r.signature.public_key.as_slice()),
-    };
     let signatures: Vec<SignatureCheck> = ordered
         .iter()
         .map(|r| {
             let problem = if !r.verifies {
                 Some(SignatureProblem::DoesNotVerify)
-            } else if first_key(r.signature.role) != Some(r.signature.public_key.as_slice()) {
+            } else if !keys.holds(r.signature.role, &r.signature.public_key) {
                 Some(SignatureProblem::KeyMismatch)
             } else {
                 None
@@ -361,32 +450,37 @@ mod tests {
         SignatureRecord::check(ag, me.sign(ag, terms, Timestamp::from_millis(at)))
     }
 
+    fn keys(therapist: &DeviceIdentity, client: &DeviceIdentity) -> PartyKeys {
+        PartyKeys {
+            therapist: vec![therapist.public_key().to_vec()],
+            client: vec![client.public_key().to_vec()],
+        }
+    }
+
     #[test]
     fn status_follows_signatures_and_terms() {
         let ag = AgreementId::random();
         let therapist = DeviceIdentity::generate(Role::Therapist, "T").unwrap();
         let client = DeviceIdentity::generate(Role::Client, "C").unwrap();
+        let keys = keys(&therapist, &client);
         let ((v1, h1), (_, h2)) = (version("one"), version("two"));
-        assert_eq!(
-            assess(&[], &h1, &therapist.public_key()).status,
-            AgreementStatus::Draft
-        );
+        assert_eq!(assess(&[], &h1, &keys).status, AgreementStatus::Draft);
 
         let t = record(&therapist, &ag, v1, 1);
-        let one = assess(std::slice::from_ref(&t), &h1, &therapist.public_key());
+        let one = assess(std::slice::from_ref(&t), &h1, &keys);
         assert_eq!(
             (one.status, one.missing.clone()),
             (AgreementStatus::AwaitingSignatures, vec![Role::Client])
         );
 
         let c = record(&client, &ag, v1, 2);
-        let both = assess(&[t.clone(), c.clone()], &h1, &therapist.public_key());
+        let both = assess(&[t.clone(), c.clone()], &h1, &keys);
         assert_eq!(
             (both.status, both.missing.len()),
             (AgreementStatus::Active, 0)
         );
         assert_eq!(
-            assess(&[t, c], &h2, &therapist.public_key()).status,
+            assess(&[t, c], &h2, &keys).status,
             AgreementStatus::NeedsResigning
         );
     }
@@ -395,14 +489,14 @@ mod tests {
     fn forged_and_impostor_signatures_never_count() {
         let ag = AgreementId::random();
         let therapist = DeviceIdentity::generate(Role::Therapist, "T").unwrap();
+        let client = DeviceIdentity::generate(Role::Client, "C").unwrap();
         let impostor = DeviceIdentity::generate(Role::Therapist, "I").unwrap();
         let (v, h) = version("one");
         let first = record(&therapist, &ag, v, 1);
         let later = record(&impostor, &ag, v, 2);
         let mut forged = record(&therapist, &ag, v, 3);
         forged.verifies = false;
-        let key = therapist.public_key();
-        let a = assess(&[later.clone(), forged, first.clone()], &h, &key);
+        let a = assess(&[later, forged, first], &h, &keys(&therapist, &client));
         let problems: Vec<_> = a.signatures.iter().map(|s| s.problem).collect();
         assert_eq!(
             problems,
@@ -413,24 +507,82 @@ mod tests {
             ]
         );
         assert_eq!(a.status, AgreementStatus::AwaitingSignatures);
+    }
 
-        // Damaging the real therapist's signature does not promote the impostor's key.
-        let mut damaged = first;
-        damaged.verifies = false;
-        let a = assess(&[later, damaged], &h, &key);
-        assert!(a.signatures.iter().all(|s| !s.valid));
-        assert_eq!(a.status, AgreementStatus::Draft);
+    /// A client's phone paired by `therapist` with invitation `[n; 16]`.
+    fn paired(ag: &AgreementId, therapist: &DeviceIdentity, client: &DeviceIdentity) -> Pairing {
+        let invitation = [4; 16];
+        let sync_key = client.sync_public_key();
+        let proof = client.sign_bytes(&crate::sync::join::proof_message(
+            ag,
+            &invitation,
+            &sync_key,
+        ));
+        let at = Timestamp::from_millis(5);
+        let message = pairing_message(ag, &client.public_key(), at, &invitation, &sync_key);
+        Pairing {
+            id: EntryId::random(),
+            client_key: client.public_key().to_vec(),
+            paired_at: at,
+            invitation: invitation.to_vec(),
+            sync_key: sync_key.to_vec(),
+            client_proof: proof.to_vec(),
+            therapist_key: therapist.public_key().to_vec(),
+            signature: therapist.sign_bytes(&message).to_vec(),
+        }
+    }
 
-        // The first verifying client signature pins the client's key.
+    #[test]
+    fn a_pairing_record_holds_only_with_both_proofs() {
+        let ag = AgreementId::random();
+        let therapist = DeviceIdentity::generate(Role::Therapist, "T").unwrap();
         let client = DeviceIdentity::generate(Role::Client, "C").unwrap();
+        let keys = [therapist.public_key().to_vec()];
+        let good = paired(&ag, &therapist, &client);
+        assert!(pairing_verifies(&ag, &good, &keys));
+        assert!(!pairing_verifies(&AgreementId::random(), &good, &keys));
+
         let other = DeviceIdentity::generate(Role::Client, "O").unwrap();
-        let sigs = [record(&other, &ag, v, 9), record(&client, &ag, v, 8)];
-        let valid: Vec<_> = assess(&sigs, &h, &key)
-            .signatures
-            .iter()
-            .map(|s| s.valid)
-            .collect();
-        assert_eq!(valid, vec![true, false]);
+        let mut swapped = good.clone();
+        swapped.client_key = other.public_key().to_vec();
+        assert!(!pairing_verifies(&ag, &swapped, &keys));
+
+        let stranger = DeviceIdentity::generate(Role::Therapist, "S").unwrap();
+        let by_stranger = paired(&ag, &stranger, &client);
+        assert!(!pairing_verifies(&ag, &by_stranger, &keys));
+    }
+
+    #[test]
+    fn the_clients_key_is_the_one_paired_never_the_earliest_signature() {
+        let ag = AgreementId::random();
+        let therapist = DeviceIdentity::generate(Role::Therapist, "T").unwrap();
+        let client = DeviceIdentity::generate(Role::Client, "C").unwrap();
+        let (v, h) = version("one");
+        let real = record(&client, &ag, v, 100);
+        // The therapist's phone makes a client key of its own and signs with it,
+        // backdated before the real client's signature.
+        let fake_client = DeviceIdentity::generate(Role::Client, "C").unwrap();
+        let fake = record(&fake_client, &ag, v, 1);
+        let t = record(&therapist, &ag, v, 2);
+        let records = [fake, real, t];
+
+        let pairing = paired(&ag, &therapist, &client);
+        let keys = PartyKeys::of(&ag, &therapist.public_key(), &[pairing], &records);
+        let a = assess(&records, &h, &keys);
+        let problems: Vec<_> = a.signatures.iter().map(|s| s.problem).collect();
+        assert_eq!(
+            problems,
+            vec![Some(SignatureProblem::KeyMismatch), None, None]
+        );
+        assert_eq!(a.status, AgreementStatus::Active);
+
+        // Carried only by file, two client keys and no pairing: neither counts.
+        let keys = PartyKeys::of(&ag, &therapist.public_key(), &[], &records);
+        assert!(keys.client.is_empty());
+        assert_eq!(
+            assess(&records, &h, &keys).status,
+            AgreementStatus::AwaitingSignatures
+        );
     }
 
     #[test]

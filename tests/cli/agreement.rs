@@ -190,7 +190,7 @@ fn forged_and_impostor_signatures_never_count() {
     assert_eq!(show["status"], "awaiting_signatures");
     assert!(client
         .ok(&["agreement", "show"])
-        .contains("not the key first recorded for this role"));
+        .contains("not a key the agreement records for this role"));
 
     // The client signs; then someone flips one byte of the therapist's signature.
     // Rewriting a signature is rewriting history: the import is refused whole.

@@ -215,7 +215,7 @@ pub fn agreement_text(view: &AgreementView) -> String {
                 "INVALID: does not verify, does not count"
             }
             (Some(coachline_core::identity::SignatureProblem::KeyMismatch), _) => {
-                "INVALID: not the key first recorded for this role, does not count"
+                "INVALID: not a key the agreement records for this role, does not count"
             }
             (None, true) => "valid, on the current terms",
             (None, false) => "valid, on earlier terms",

@@ -51,8 +51,9 @@ pub enum AgreementStatus {
 pub enum SignatureProblem {
     /// It does not verify under the key it carries (damaged or forged).
     DoesNotVerify,
-    /// It verifies, but under a key other than the one first recorded for its role
-    /// (another device claiming that role).
+    /// It verifies, but under a key the agreement does not record for its role
+    /// (another device claiming that role; a client's keys are the ones its paired
+    /// phones proved).
     KeyMismatch,
 }
 
@@ -218,7 +219,7 @@ pub struct SignatureInfo {
     pub fingerprint: String,
     /// The hash of the terms that were signed, hex.
     pub terms_hash_hex: String,
-    /// It counts: it verifies, under the key first recorded for its role.
+    /// It counts: it verifies, under a key the agreement records for its role.
     pub valid: bool,
     /// Valid and over the current terms (false once a term is edited).
     pub current: bool,

@@ -95,7 +95,10 @@ fn added_later(collection: Collection, field: &str) -> bool {
             field == "removed_at"
         }
         Collection::Reports => field == "retracted_at",
-        Collection::Edits | Collection::Signatures | Collection::Sessions => false,
+        Collection::Edits
+        | Collection::Signatures
+        | Collection::Sessions
+        | Collection::Pairings => false,
     }
 }
 

@@ -10,7 +10,7 @@
 //! | `created_at` | integer milliseconds UTC                                     |
 //! | `therapist_key` | the drafting therapist's Ed25519 public key (32 bytes): the only key a therapist signature may carry |
 //! | `terms`      | map of scalar terms, each as its text form ([`crate::model::TermKey`]) |
-//! | `edits`, `resources`, `behaviors`, `holidays`, `signatures`, `calls`, `reports`, `sessions` | maps keyed by random [`crate::model::EntryId`] |
+//! | `edits`, `resources`, `behaviors`, `holidays`, `signatures`, `calls`, `reports`, `sessions`, `pairings` | maps keyed by random [`crate::model::EntryId`] |
 //!
 //! Why this shape: scalar terms are separate keys, so concurrent edits of different
 //! terms both survive and concurrent edits of one term resolve last-writer-wins.
@@ -48,10 +48,11 @@ pub enum Collection {
     Calls,
     Reports,
     Sessions,
+    Pairings,
 }
 
 impl Collection {
-    pub const ALL: [Collection; 8] = [
+    pub const ALL: [Collection; 9] = [
         Collection::Edits,
         Collection::Resources,
         Collection::Behaviors,
@@ -60,6 +61,7 @@ impl Collection {
         Collection::Calls,
         Collection::Reports,
         Collection::Sessions,
+        Collection::Pairings,
     ];
 
     pub fn key(self) -> &'static str {
@@ -72,6 +74,7 @@ impl Collection {
             Collection::Calls => "calls",
             Collection::Reports => "reports",
             Collection::Sessions => "sessions",
+            Collection::Pairings => "pairings",
         }
     }
 

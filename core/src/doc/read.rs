@@ -10,8 +10,8 @@ use automerge::{ObjId, ReadDoc, Value, ROOT};
 use super::{Collection, KIND, SCHEMA};
 use crate::error::{Error, Result};
 use crate::model::{
-    AgreementId, Behavior, Call, CallOutcome, EntryId, Holiday, Report, Resource, Role, Session,
-    Signature, TermEdit, TermKey, Terms, Urge,
+    AgreementId, Behavior, Call, CallOutcome, EntryId, Holiday, Pairing, Report, Resource, Role,
+    Session, Signature, TermEdit, TermKey, Terms, Urge,
 };
 use crate::time::Timestamp;
 
@@ -35,6 +35,7 @@ pub enum Entry {
     Call(Call),
     Report(Report),
     Session(Session),
+    Pairing(Pairing),
 }
 
 /// A whole agreement, read and validated.
@@ -298,6 +299,16 @@ pub fn read_entry(doc: &impl ReadDoc, collection: Collection, key: &str) -> Resu
             id,
             at: f.time("at")?,
             recorded_by: f.role("recorded_by")?,
+        }),
+        Collection::Pairings => Entry::Pairing(Pairing {
+            id,
+            client_key: f.bytes("client_key")?,
+            paired_at: f.time("paired_at")?,
+            invitation: f.bytes("invitation")?,
+            sync_key: f.bytes("sync_key")?,
+            client_proof: f.bytes("client_proof")?,
+            therapist_key: f.bytes("therapist_key")?,
+            signature: f.bytes("signature")?,
         }),
     };
     Ok(Some(entry))

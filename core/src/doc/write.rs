@@ -11,8 +11,8 @@ use automerge::{AutoCommit, ObjId, ObjType, ReadDoc, ScalarValue, ROOT};
 use super::{Changed, Collection, KIND, SCHEMA};
 use crate::error::{Error, Result};
 use crate::model::{
-    AgreementId, Behavior, Call, CallEnd, EntryId, Holiday, Report, Resource, Role, Session,
-    Signature, TermKey, Terms,
+    AgreementId, Behavior, Call, CallEnd, EntryId, Holiday, Pairing, Report, Resource, Role,
+    Session, Signature, TermKey, Terms,
 };
 use crate::time::Timestamp;
 
@@ -243,6 +243,17 @@ impl<'a> Writer<'a> {
             self.put(&obj, "retracted_at", at.millis())?;
         }
         Ok(())
+    }
+
+    pub fn put_pairing(&mut self, pairing: &Pairing) -> Result<()> {
+        let obj = self.new_entry(Collection::Pairings, &pairing.id)?;
+        self.put(&obj, "client_key", pairing.client_key.clone())?;
+        self.put(&obj, "paired_at", pairing.paired_at.millis())?;
+        self.put(&obj, "invitation", pairing.invitation.clone())?;
+        self.put(&obj, "sync_key", pairing.sync_key.clone())?;
+        self.put(&obj, "client_proof", pairing.client_proof.clone())?;
+        self.put(&obj, "therapist_key", pairing.therapist_key.clone())?;
+        self.put(&obj, "signature", pairing.signature.clone())
     }
 
     pub fn put_session(&mut self, session: &Session) -> Result<()> {

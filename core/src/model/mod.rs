@@ -5,6 +5,7 @@
 mod canonical;
 mod ids;
 mod log;
+mod pairing;
 mod role;
 pub mod schedule;
 mod terms;
@@ -12,6 +13,7 @@ mod terms;
 pub use canonical::{canonical_terms, terms_hash, SignedTerms};
 pub use ids::{AgreementId, EntryId};
 pub use log::{Call, CallEnd, CallOutcome, CallReason, CallStart, Report, Session, Urge};
+pub use pairing::Pairing;
 pub use role::Role;
 pub use schedule::{Holiday, Schedule, TimeZone};
 pub(crate) use terms::line;

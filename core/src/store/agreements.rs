@@ -7,7 +7,7 @@ use rusqlite::{params, TransactionBehavior};
 use super::{chunks, projection, Agreement, Store};
 use crate::doc::{self, Author, Collection};
 use crate::error::{Error, Result};
-use crate::identity::{self, AgreementStatus, Assessment};
+use crate::identity::{self, AgreementStatus, Assessment, PartyKeys};
 use crate::model::{
     canonical_terms, terms_hash, AgreementId, Behavior, EntryId, Holiday, Resource, Role, TermKey,
     Terms, TimeZone,
@@ -132,11 +132,10 @@ impl Store {
         let resources = projection::resources(&self.conn, ag)?;
         let all_behaviors = projection::behaviors(&self.conn, ag)?;
         let hash = terms_hash(id, &terms, &resources, &all_behaviors);
-        let assessment = identity::assess(
-            &projection::signatures(&self.conn, ag)?,
-            &hash,
-            &therapist_key,
-        );
+        let signatures = projection::signatures(&self.conn, ag)?;
+        let pairings = projection::pairings(&self.conn, ag)?;
+        let keys = PartyKeys::of(id, &therapist_key, &pairings, &signatures);
+        let assessment = identity::assess(&signatures, &hash, &keys);
         let signed_versions = in_force::versions(id, &assessment.signatures);
         let proposal = signed_versions
             .last()

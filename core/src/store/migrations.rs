@@ -22,10 +22,17 @@ pub const SCHEMA_VERSION: i32 = 2;
 /// Version 2: signatures carry the canonical terms they sign, so the terms a version
 /// put in force can be read back. A signature stored without them no longer verifies
 /// (the signed message changed too: it now covers the signer's name), exactly as a
-/// rebuild of the projection would judge it.
+/// rebuild of the projection would judge it. Pairing records name the client's keys.
 const SCHEMA_V2: &str = "
 ALTER TABLE signatures ADD COLUMN signed_terms TEXT;
 UPDATE signatures SET verifies = 0;
+CREATE TABLE pairings (
+    ag INTEGER NOT NULL, id TEXT NOT NULL,
+    client_key BLOB NOT NULL, paired_at INTEGER NOT NULL, invitation BLOB NOT NULL,
+    sync_key BLOB NOT NULL, client_proof BLOB NOT NULL, therapist_key BLOB NOT NULL,
+    signature BLOB NOT NULL,
+    PRIMARY KEY (ag, id)
+) WITHOUT ROWID;
 ";
 
 const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";

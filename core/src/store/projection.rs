@@ -15,8 +15,8 @@ use crate::doc::{self, Changed, Collection, Entry};
 use crate::error::{Error, Result};
 use crate::identity::{self, SignatureRecord};
 use crate::model::{
-    AgreementId, Behavior, Call, EntryId, Holiday, Report, Resource, Role, Session, Signature,
-    TermKey, Terms,
+    AgreementId, Behavior, Call, EntryId, Holiday, Pairing, Report, Resource, Role, Session,
+    Signature, TermKey, Terms,
 };
 use crate::time::Timestamp;
 
@@ -79,6 +79,7 @@ fn table(collection: Collection) -> &'static str {
         Collection::Calls => "calls",
         Collection::Reports => "reports",
         Collection::Sessions => "sessions",
+        Collection::Pairings => "pairings",
     }
 }
 
@@ -207,6 +208,21 @@ fn upsert(tx: &Transaction<'_>, ag: i64, agreement: &AgreementId, entry: &Entry)
                 r.reported_at.millis(),
                 codes::role(r.reported_by),
                 r.retracted_at.map(Timestamp::millis),
+            ]),
+        Entry::Pairing(p) => tx
+            .prepare_cached(
+                "INSERT OR REPLACE INTO pairings VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )?
+            .execute(params![
+                ag,
+                p.id.as_str(),
+                p.client_key,
+                p.paired_at.millis(),
+                p.invitation,
+                p.sync_key,
+                p.client_proof,
+                p.therapist_key,
+                p.signature,
             ]),
         Entry::Session(s) => tx
             .prepare_cached("INSERT OR REPLACE INTO sessions VALUES (?1, ?2, ?3, ?4)")?
@@ -404,6 +420,28 @@ pub fn holidays(conn: &Connection, ag: i64) -> Result<Vec<Holiday>> {
             from: date(&from)?,
             to: date(&to)?,
             note,
+        });
+    }
+    Ok(out)
+}
+
+pub fn pairings(conn: &Connection, ag: i64) -> Result<Vec<Pairing>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, client_key, paired_at, invitation, sync_key, client_proof, therapist_key, \
+         signature FROM pairings WHERE ag = ?1 ORDER BY paired_at, id",
+    )?;
+    let mut rows = stmt.query([ag])?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        out.push(Pairing {
+            id: entry_id(r.get(0)?)?,
+            client_key: r.get(1)?,
+            paired_at: Timestamp::from_millis(r.get(2)?),
+            invitation: r.get(3)?,
+            sync_key: r.get(4)?,
+            client_proof: r.get(5)?,
+            therapist_key: r.get(6)?,
+            signature: r.get(7)?,
         });
     }
     Ok(out)

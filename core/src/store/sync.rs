@@ -5,11 +5,14 @@ use automerge::sync::{Message, SyncDoc};
 use automerge::AutoCommit;
 use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
 
+use automerge::transaction::CommitOptions;
+
 use super::{chunks, projection, Agreement, Store};
-use crate::doc::{self, Changed};
+
+use crate::doc::{self, Changed, Writer};
 use crate::error::{Error, InvitationProblem, Rejection, Result};
-use crate::identity::fingerprint;
-use crate::model::{AgreementId, Role};
+use crate::identity::{self, fingerprint};
+use crate::model::{AgreementId, Pairing, Role};
 use crate::sync::envelope::{self, device_id, Envelope, Kind, Route};
 use crate::sync::invitation::{self, Invitation};
 use crate::sync::join;
@@ -69,6 +72,13 @@ impl Peer {
     fn device(&self) -> envelope::DeviceId {
         device_id(&self.identity_key)
     }
+}
+
+/// A joining client's first accepted message: the invitation it spends and its
+/// signed proof, which the pairing record keeps.
+struct Spend {
+    psk_id: [u8; 16],
+    proof: [u8; 64],
 }
 
 /// An invitation this (therapist's) store issued.
@@ -427,9 +437,10 @@ impl Store {
         let (mut peer, sync_bytes, spend) = match invitation {
             None => (known.cloned().expect("checked above"), &body[..], None),
             Some((psk_id, issued)) => {
-                let (identity, sync_bytes) = join::open_body(&body, &id, &psk_id, &sender_key)
-                    .filter(|(identity, _)| device_id(identity) == header.sender)
+                let joined = join::open_body(&body, &id, &psk_id, &sender_key)
+                    .filter(|j| device_id(&j.identity_key) == header.sender)
                     .ok_or(rejected(Rejection::Tampered))?;
+                let (identity, sync_bytes) = (joined.identity_key, joined.sync_message);
                 if issued.spent_by == Some(identity) {
                     // The paired client again, still proving it holds the invitation
                     // because it has not heard back yet; unless it was replaced since.
@@ -443,7 +454,11 @@ impl Store {
                     return Err(Error::InvitationRefused(InvitationProblem::Expired));
                 } else {
                     let peer = self.paired(&id, Role::Client, identity, sender_key, now)?;
-                    (peer, sync_bytes, Some(psk_id))
+                    let spend = Spend {
+                        psk_id,
+                        proof: joined.proof,
+                    };
+                    (peer, sync_bytes, Some(spend))
                 }
             }
         };
@@ -475,17 +490,22 @@ impl Store {
     }
 
     /// Applies an accepted sync message to an agreement this store holds, persisting
-    /// it with the peer's new session (and spending the invitation it paired with).
+    /// it with the peer's new session. A message that pairs a client also spends the
+    /// invitation and records the pairing in the agreement, in the same transaction.
     /// Returns whether the document changed.
     fn apply(
         &mut self,
         agreement: &Agreement,
         peer: &mut Peer,
         message: Message,
-        spend: Option<[u8; 16]>,
+        spend: Option<Spend>,
         now: Timestamp,
     ) -> Result<bool> {
         let summary = MessageSummary::of(&message);
+        let pairing = match &spend {
+            Some(spend) => Some(self.pairing_record(&agreement.id, peer, spend, now)?),
+            None => None,
+        };
         let doc = self.doc(agreement)?;
         let holds = doc.get_missing_deps(&peer.session.shared_heads).is_empty();
         let mut state = peer.session.state(holds);
@@ -498,22 +518,28 @@ impl Store {
             self.docs.remove(&agreement.ag);
             return Err(rejected(Rejection::InvalidContent));
         }
-        let after = doc.get_heads();
-        let changed = if after == before {
-            Changed::default()
-        } else {
+        if doc.get_heads() != before {
             if let Err(violation) = doc::admit(doc, &before) {
                 self.docs.remove(&agreement.ag);
                 return Err(Error::Refused(violation));
             }
+        }
+        if let Some(pairing) = &pairing {
+            Writer::new(doc).put_pairing(pairing)?;
+            doc.commit_with(CommitOptions::default().with_time(now.millis().div_euclid(1000)));
+        }
+        let after = doc.get_heads();
+        let changed = if after == before {
+            Changed::default()
+        } else {
             doc::changed_entries(&doc.diff(&before, &after))
         };
         peer.session.received(&state, &summary, &after);
         let peer = &*peer;
         let also = |tx: &Transaction<'_>| {
             write_peer(tx, &agreement.id, peer)?;
-            if let Some(psk_id) = &spend {
-                spend_invitations(tx, &agreement.id, psk_id, &peer.identity_key, now)?;
+            if let Some(spend) = &spend {
+                spend_invitations(tx, &agreement.id, &spend.psk_id, &peer.identity_key, now)?;
             }
             Ok(())
         };
@@ -556,6 +582,29 @@ impl Store {
         let doc = doc.with_actor(self.actor()?);
         self.docs.insert(ag, chunks::Loaded::written(doc, seq));
         Ok(true)
+    }
+
+    /// The record of a client's pairing, signed by this (therapist's) device.
+    fn pairing_record(
+        &self,
+        id: &AgreementId,
+        peer: &Peer,
+        spend: &Spend,
+        now: Timestamp,
+    ) -> Result<Pairing> {
+        let me = self.me()?;
+        let message =
+            identity::pairing_message(id, &peer.identity_key, now, &spend.psk_id, &peer.sync_key);
+        Ok(Pairing {
+            id: crate::model::EntryId::random(),
+            client_key: peer.identity_key.to_vec(),
+            paired_at: now,
+            invitation: spend.psk_id.to_vec(),
+            sync_key: peer.sync_key.to_vec(),
+            client_proof: spend.proof.to_vec(),
+            therapist_key: me.public_key().to_vec(),
+            signature: me.sign_bytes(&message).to_vec(),
+        })
     }
 
     /// A new pairing of `id` with a device, replacing any previous peer. Counters

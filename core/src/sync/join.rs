@@ -20,7 +20,13 @@ use crate::model::AgreementId;
 const TAG: &[u8] = b"coachline-join/1\n";
 const PROOF_BYTES: usize = 32 + 64;
 
-fn signed(agreement: &AgreementId, psk_id: &[u8; 16], sync_key: &[u8; 32]) -> Vec<u8> {
+/// What a joining client signs: its sync key, bound to the agreement and the
+/// invitation. Kept in the pairing record, so every phone can check it later.
+pub(crate) fn proof_message(
+    agreement: &AgreementId,
+    psk_id: &[u8; 16],
+    sync_key: &[u8; 32],
+) -> Vec<u8> {
     [TAG, &agreement_bytes(agreement), psk_id, sync_key].concat()
 }
 
@@ -31,27 +37,40 @@ pub fn body(
     psk_id: &[u8; 16],
     sync_message: &[u8],
 ) -> Vec<u8> {
-    let signature = me.sign_bytes(&signed(agreement, psk_id, &me.sync_public_key()));
+    let signature = me.sign_bytes(&proof_message(agreement, psk_id, &me.sync_public_key()));
     [&me.public_key()[..], &signature, sync_message].concat()
 }
 
-/// The sender's identity key and the sync message, if the proof holds for a sender
-/// whose X25519 key is `sync_key`.
+/// A joining client's proof, opened: its identity key, its signature of
+/// [`proof_message`], and the sync message it carried.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Joined<'a> {
+    pub identity_key: [u8; 32],
+    pub proof: [u8; 64],
+    pub sync_message: &'a [u8],
+}
+
+/// The sender's proof and the sync message, if the proof holds for a sender whose
+/// X25519 key is `sync_key`.
 pub fn open_body<'a>(
     body: &'a [u8],
     agreement: &AgreementId,
     psk_id: &[u8; 16],
     sync_key: &[u8; 32],
-) -> Option<([u8; 32], &'a [u8])> {
+) -> Option<Joined<'a>> {
     let (proof, sync_message) = body.split_at_checked(PROOF_BYTES)?;
     let identity_key: [u8; 32] = proof[..32].try_into().ok()?;
     let signature: [u8; 64] = proof[32..].try_into().ok()?;
     identity::verify_bytes(
         &identity_key,
-        &signed(agreement, psk_id, sync_key),
+        &proof_message(agreement, psk_id, sync_key),
         &signature,
     )
-    .then_some((identity_key, sync_message))
+    .then_some(Joined {
+        identity_key,
+        proof: signature,
+        sync_message,
+    })
 }
 
 #[cfg(test)]
@@ -66,9 +85,10 @@ mod tests {
         let psk_id = [5; 16];
         let body = body(&client, &agreement, &psk_id, b"sync");
         let sync_key = client.sync_public_key();
+        let joined = open_body(&body, &agreement, &psk_id, &sync_key).unwrap();
         assert_eq!(
-            open_body(&body, &agreement, &psk_id, &sync_key),
-            Some((client.public_key(), &b"sync"[..]))
+            (joined.identity_key, joined.sync_message),
+            (client.public_key(), &b"sync"[..])
         );
         assert_eq!(open_body(&body, &agreement, &psk_id, &[1; 32]), None);
         assert_eq!(open_body(&body, &agreement, &[6; 16], &sync_key), None);

@@ -1,7 +1,7 @@
 //! Pairing and sealed sync between stores on real SQLite files.
 
 use super::*;
-use crate::identity::DeviceIdentity;
+use crate::identity::{AgreementStatus, DeviceIdentity};
 use crate::model::{CallEnd, CallReason, CallStart, TermKey};
 use crate::sync::envelope::MAX_MESSAGE_BYTES;
 use automerge::transaction::Transactable;
@@ -533,4 +533,54 @@ fn a_paired_peer_cannot_rewrite_history_through_sync() {
         "{refused:?}"
     );
     assert_eq!(everything(&mut p.client, &p.id), kept);
+}
+
+#[test]
+fn the_therapist_phone_cannot_sign_as_the_client_with_a_key_of_its_own() {
+    let mut p = paired();
+    let now = t0().plus_hours(1);
+    p.client.sign(&p.id, now).unwrap();
+    quiesce(&mut p.client, &mut p.therapist, &p.id, now);
+    p.therapist.sign(&p.id, now).unwrap();
+    quiesce(&mut p.client, &mut p.therapist, &p.id, now);
+    assert_eq!(
+        p.client.agreement(&p.id).unwrap().assessment.status,
+        AgreementStatus::Active
+    );
+
+    // The therapist's phone signs as a client with a new key, backdated.
+    let fake = DeviceIdentity::generate(Role::Client, "Casey").unwrap();
+    let view = p.therapist.agreement(&p.id).unwrap();
+    let canonical =
+        crate::model::canonical_terms(&p.id, &view.terms, &view.resources, &view.behaviors);
+    let forged = fake.sign(&p.id, &canonical, t0().plus_hours(-48));
+    let agreement = p.therapist.resolve(&p.id).unwrap();
+    p.therapist
+        .change(&agreement, now, |w| w.put_signature(&forged))
+        .unwrap();
+    quiesce(&mut p.client, &mut p.therapist, &p.id, now);
+
+    for store in [&mut p.client, &mut p.therapist] {
+        let view = store.agreement(&p.id).unwrap();
+        assert_eq!(view.assessment.status, AgreementStatus::Active);
+        let problem_of = |key: &[u8]| {
+            view.assessment
+                .signatures
+                .iter()
+                .find(|s| s.record.signature.public_key == key)
+                .unwrap()
+                .problem
+        };
+        assert_eq!(
+            problem_of(&fake.public_key()),
+            Some(crate::identity::SignatureProblem::KeyMismatch)
+        );
+        assert_eq!(problem_of(&store_client_key(&p.dir)), None);
+    }
+}
+
+/// The client phone's identity key, read from its store file.
+fn store_client_key(dir: &tempfile::TempDir) -> Vec<u8> {
+    let store = Store::open(dir.path().join("c.db")).unwrap();
+    store.me().unwrap().public_key().to_vec()
 }
