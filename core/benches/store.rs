@@ -50,10 +50,12 @@ struct Figures {
     status: Duration,
     summary_year: Duration,
     record_call: Duration,
+    cold_write: Duration,
     load_doc: Duration,
     load_plain: Duration,
     size_ratio: f64,
     doc_bytes: usize,
+    actors: usize,
 }
 
 /// A plain SQLite file with the same records as rows: the size baseline.
@@ -177,6 +179,26 @@ fn figures(years: usize) -> Figures {
             .unwrap();
     });
     drop(store);
+    // As a phone does it: the app opens the store, records a call, and is killed.
+    let cold_write = measure(20, || {
+        minute += 1;
+        let mut store = Store::open(&path).unwrap();
+        let start = CallStart::new(CallReason::News, None, &[], None).unwrap();
+        store
+            .start_call(&id, start, end.plus_minutes(minute))
+            .unwrap();
+    });
+    let actors = {
+        let mut doc = automerge::AutoCommit::load(&exported).unwrap();
+        let mut actors: Vec<_> = doc
+            .get_changes(&[])
+            .iter()
+            .map(|c| c.actor_id().clone())
+            .collect();
+        actors.sort();
+        actors.dedup();
+        actors.len()
+    };
     checkpoint(&path);
     let size_ratio =
         std::fs::metadata(&path).unwrap().len() as f64 / plain_table_size(dir.path(), &log) as f64;
@@ -186,10 +208,12 @@ fn figures(years: usize) -> Figures {
         status,
         summary_year,
         record_call,
+        cold_write,
         load_doc,
         load_plain,
         size_ratio,
         doc_bytes: exported.len(),
+        actors,
     }
 }
 
@@ -232,6 +256,11 @@ fn main() {
         micros(five.record_call),
     );
     row(
+        "open, record one call, close (the app killed between uses)",
+        millis(one.cold_write),
+        millis(five.cold_write),
+    );
+    row(
         "load the Automerge document from the store",
         millis(one.load_doc),
         millis(five.load_doc),
@@ -245,6 +274,11 @@ fn main() {
         "compressed document size",
         format!("{} B", one.doc_bytes),
         format!("{} B", five.doc_bytes),
+    );
+    row(
+        "actors in the document (one per app session that wrote)",
+        one.actors.to_string(),
+        five.actors.to_string(),
     );
     row(
         "store file / plain SQLite table of the same records",

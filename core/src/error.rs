@@ -129,8 +129,8 @@ impl std::fmt::Display for Rejection {
 pub enum InvitationProblem {
     /// Not an invitation line at all (prefix, characters or length).
     Malformed,
-    /// Its signature does not verify, or the therapist's device never issued it: the
-    /// line was altered or mistyped.
+    /// Its signature does not verify as the other party's, or their phone never
+    /// issued it: the line was altered or mistyped.
     Forged,
     Expired,
     /// Already used by another phone; invitations are one-time.
@@ -142,7 +142,7 @@ impl std::fmt::Display for InvitationProblem {
         f.write_str(match self {
             Self::Malformed => "not a Coachline invitation (expected one line starting COACHLINE1:)",
             Self::Forged => {
-                "the invitation was altered or mistyped, or was not issued by the therapist's device"
+                "the invitation was altered or mistyped, or was not issued by the other party's phone"
             }
             Self::Expired => "the invitation has expired: ask the therapist for a new one",
             Self::Spent => "the invitation was already used by another phone: ask for a new one",

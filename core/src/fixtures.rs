@@ -1,6 +1,8 @@
 //! Generated histories for benchmarks (feature `fixtures`): what years of real use
 //! produce, written through the ordinary store API so every call, report and edit is
 //! its own durable change, chunks pile up and get compacted as they would on a phone.
+//! The app is closed between uses: each call, report or edit is made by a store
+//! opened for it, so it is written under an actor of its own, as on a phone.
 
 use crate::error::Result;
 use crate::model::{AgreementId, CallEnd, CallReason, CallStart, Role, TermKey};
@@ -62,7 +64,8 @@ pub fn client_store(
         start,
     )?;
     therapist.add_behavior(&id, "self-harm", true, start)?;
-    let mut client = Store::open(dir.join("client.db"))?;
+    let path = dir.join("client.db");
+    let mut client = Store::open(&path)?;
     client.init(Role::Client, "Sam", start)?;
     client.import(&therapist.export(&id)?)?;
 
@@ -73,6 +76,8 @@ pub fn client_store(
     let (mut calls, mut reports, mut edits) = (0, 0, 0);
     let total = size.calls + size.reports + size.edits;
     for step in 0..total {
+        drop(client);
+        client = Store::open(&path)?;
         // Interleave the three kinds in proportion, in time order.
         if calls * total <= step * size.calls && calls < size.calls {
             let when = at(calls, size.calls);

@@ -185,19 +185,20 @@ pub fn verifies(agreement: &AgreementId, sig: &Signature) -> bool {
         .is_ok()
 }
 
-/// What the therapist's phone signs when it pairs a client's phone: a
-/// domain-separation tag, the agreement, the client's identity key, the time, the
-/// invitation and the client's sync key.
+/// What a phone signs when it pairs a phone of the other party: a domain-separation
+/// tag, the agreement, the joining phone's role and identity key, the time, the
+/// invitation and the joining phone's sync key.
 pub fn pairing_message(
     agreement: &AgreementId,
-    client_key: &[u8; 32],
+    role: Role,
+    key: &[u8; 32],
     at: Timestamp,
     invitation: &[u8; 16],
     sync_key: &[u8; 32],
 ) -> Vec<u8> {
     format!(
-        "coachline-pairing/1\n{agreement}\n{}\n{}\n{}\n{}",
-        hex::encode(client_key),
+        "coachline-pairing/1\n{agreement}\n{role}\n{}\n{}\n{}\n{}",
+        hex::encode(key),
         at.millis(),
         hex::encode(invitation),
         hex::encode(sync_key)
@@ -205,33 +206,26 @@ pub fn pairing_message(
     .into_bytes()
 }
 
-/// Whether a pairing record holds: signed by `therapist_key` (a key the agreement
-/// records for the therapist), over a client key whose holder proved it with the
-/// invitation (its join signature, kept in the record).
-pub fn pairing_verifies(agreement: &AgreementId, p: &Pairing, therapist_keys: &[Vec<u8>]) -> bool {
+/// Whether a pairing record holds: signed by one of `issuers` (keys the agreement
+/// records for the other party), over a key whose holder proved it, and its role,
+/// with the invitation (its join signature, kept in the record).
+pub fn pairing_verifies(agreement: &AgreementId, p: &Pairing, issuers: &[Vec<u8>]) -> bool {
     let fixed = (
-        <[u8; 32]>::try_from(p.client_key.as_slice()),
+        <[u8; 32]>::try_from(p.key.as_slice()),
         <[u8; 16]>::try_from(p.invitation.as_slice()),
         <[u8; 32]>::try_from(p.sync_key.as_slice()),
-        <[u8; 64]>::try_from(p.client_proof.as_slice()),
-        <[u8; 32]>::try_from(p.therapist_key.as_slice()),
+        <[u8; 64]>::try_from(p.proof.as_slice()),
+        <[u8; 32]>::try_from(p.by_key.as_slice()),
         <[u8; 64]>::try_from(p.signature.as_slice()),
     );
-    let (Ok(client), Ok(invitation), Ok(sync_key), Ok(proof), Ok(therapist), Ok(signature)) = fixed
-    else {
+    let (Ok(key), Ok(invitation), Ok(sync_key), Ok(proof), Ok(by), Ok(signature)) = fixed else {
         return false;
     };
-    therapist_keys.iter().any(|k| k.as_slice() == therapist)
-        && verify_bytes(
-            &client,
-            &crate::sync::join::proof_message(agreement, &invitation, &sync_key),
-            &proof,
-        )
-        && verify_bytes(
-            &therapist,
-            &pairing_message(agreement, &client, p.paired_at, &invitation, &sync_key),
-            &signature,
-        )
+    let proved = crate::sync::join::proof_message(p.role, agreement, &invitation, &sync_key);
+    let record = pairing_message(agreement, p.role, &key, p.paired_at, &invitation, &sync_key);
+    issuers.iter().any(|k| k.as_slice() == by)
+        && verify_bytes(&key, &proved, &proof)
+        && verify_bytes(&by, &record, &signature)
 }
 
 /// The keys each party's signatures may carry.
@@ -242,12 +236,15 @@ pub struct PartyKeys {
 }
 
 impl PartyKeys {
-    /// The therapist's key is the one their phone put in the document when drafting
-    /// it. The client's keys are the ones the therapist's phone recorded when it
-    /// paired the client's phones ([`Pairing`]), each proved by the client's phone.
-    /// An agreement only ever carried by file has no pairing: there, the client's
-    /// key is the key of the verifying client signatures if they all carry the same
-    /// one; if they carry several, none is the client's until a phone is paired.
+    /// The therapist's keys: the one their phone put in the document when drafting
+    /// it, and those of their new phones that a client's phone paired (a handover).
+    /// The client's keys: those of the client phones a therapist's phone paired. Each
+    /// pairing holds only if signed by a key already recorded for the other party, so
+    /// the keys grow from the drafting key outwards.
+    ///
+    /// An agreement only ever carried by file has no client pairing: there, the
+    /// client's key is that of the verifying client signatures if they all carry
+    /// one key; if they carry several, none is the client's until a phone is paired.
     /// No order of times a signer chose ever decides.
     pub fn of(
         agreement: &AgreementId,
@@ -255,35 +252,53 @@ impl PartyKeys {
         pairings: &[Pairing],
         records: &[SignatureRecord],
     ) -> Self {
-        let therapist = vec![therapist_key.to_vec()];
-        let mut client: Vec<Vec<u8>> = pairings
-            .iter()
-            .filter(|p| pairing_verifies(agreement, p, &therapist))
-            .map(|p| p.client_key.clone())
-            .collect();
-        if pairings.is_empty() {
-            client = records
+        let mut keys = Self {
+            therapist: vec![therapist_key.to_vec()],
+            client: Vec::new(),
+        };
+        if !pairings.iter().any(|p| p.role == Role::Client) {
+            let mut signed: Vec<Vec<u8>> = records
                 .iter()
                 .filter(|r| r.verifies && r.signature.role == Role::Client)
                 .map(|r| r.signature.public_key.clone())
                 .collect();
-            client.sort();
-            client.dedup();
-            if client.len() > 1 {
-                client.clear();
+            signed.sort();
+            signed.dedup();
+            if signed.len() == 1 {
+                keys.client = signed;
             }
         }
-        client.sort();
-        client.dedup();
-        Self { therapist, client }
+        loop {
+            let before = keys.therapist.len() + keys.client.len();
+            for p in pairings {
+                let holds = pairing_verifies(agreement, p, keys.of_role(p.role.other()));
+                if holds && !keys.holds(p.role, &p.key) {
+                    keys.of_role_mut(p.role).push(p.key.clone());
+                }
+            }
+            if keys.therapist.len() + keys.client.len() == before {
+                return keys;
+            }
+        }
     }
 
-    fn holds(&self, role: Role, key: &[u8]) -> bool {
-        let keys = match role {
+    pub fn of_role(&self, role: Role) -> &[Vec<u8>] {
+        match role {
             Role::Therapist => &self.therapist,
             Role::Client => &self.client,
-        };
-        keys.iter().any(|k| k.as_slice() == key)
+        }
+    }
+
+    fn of_role_mut(&mut self, role: Role) -> &mut Vec<Vec<u8>> {
+        match role {
+            Role::Therapist => &mut self.therapist,
+            Role::Client => &mut self.client,
+        }
+    }
+
+    /// Whether `key` is recorded for `role`.
+    pub fn holds(&self, role: Role, key: &[u8]) -> bool {
+        self.of_role(role).iter().any(|k| k.as_slice() == key)
     }
 }
 
@@ -509,26 +524,24 @@ mod tests {
         assert_eq!(a.status, AgreementStatus::AwaitingSignatures);
     }
 
-    /// A client's phone paired by `therapist` with invitation `[n; 16]`.
-    fn paired(ag: &AgreementId, therapist: &DeviceIdentity, client: &DeviceIdentity) -> Pairing {
+    /// `joiner`'s phone paired by `by`.
+    fn paired(ag: &AgreementId, by: &DeviceIdentity, joiner: &DeviceIdentity) -> Pairing {
         let invitation = [4; 16];
-        let sync_key = client.sync_public_key();
-        let proof = client.sign_bytes(&crate::sync::join::proof_message(
-            ag,
-            &invitation,
-            &sync_key,
-        ));
+        let sync_key = joiner.sync_public_key();
+        let proved = crate::sync::join::proof_message(joiner.role, ag, &invitation, &sync_key);
         let at = Timestamp::from_millis(5);
-        let message = pairing_message(ag, &client.public_key(), at, &invitation, &sync_key);
+        let key = joiner.public_key();
+        let message = pairing_message(ag, joiner.role, &key, at, &invitation, &sync_key);
         Pairing {
             id: EntryId::random(),
-            client_key: client.public_key().to_vec(),
+            role: joiner.role,
+            key: key.to_vec(),
             paired_at: at,
             invitation: invitation.to_vec(),
             sync_key: sync_key.to_vec(),
-            client_proof: proof.to_vec(),
-            therapist_key: therapist.public_key().to_vec(),
-            signature: therapist.sign_bytes(&message).to_vec(),
+            proof: joiner.sign_bytes(&proved).to_vec(),
+            by_key: by.public_key().to_vec(),
+            signature: by.sign_bytes(&message).to_vec(),
         }
     }
 
@@ -544,12 +557,44 @@ mod tests {
 
         let other = DeviceIdentity::generate(Role::Client, "O").unwrap();
         let mut swapped = good.clone();
-        swapped.client_key = other.public_key().to_vec();
+        swapped.key = other.public_key().to_vec();
         assert!(!pairing_verifies(&ag, &swapped, &keys));
 
         let stranger = DeviceIdentity::generate(Role::Therapist, "S").unwrap();
         let by_stranger = paired(&ag, &stranger, &client);
         assert!(!pairing_verifies(&ag, &by_stranger, &keys));
+
+        let mut as_therapist = good.clone();
+        as_therapist.role = Role::Therapist;
+        assert!(!pairing_verifies(&ag, &as_therapist, &keys));
+    }
+
+    #[test]
+    fn a_therapists_new_phone_counts_once_a_recorded_client_phone_paired_it() {
+        let ag = AgreementId::random();
+        let therapist = DeviceIdentity::generate(Role::Therapist, "T").unwrap();
+        let client = DeviceIdentity::generate(Role::Client, "C").unwrap();
+        let new_phone = DeviceIdentity::generate(Role::Therapist, "T").unwrap();
+        let client_paired = paired(&ag, &therapist, &client);
+        let handover = paired(&ag, &client, &new_phone);
+        // In either order, the keys grow from the drafting key outwards.
+        for pairings in [
+            vec![client_paired.clone(), handover.clone()],
+            vec![handover.clone(), client_paired.clone()],
+        ] {
+            let keys = PartyKeys::of(&ag, &therapist.public_key(), &pairings, &[]);
+            assert!(keys.holds(Role::Therapist, &new_phone.public_key()));
+            assert!(keys.holds(Role::Client, &client.public_key()));
+        }
+        // A handover by a phone no therapist paired counts for nothing.
+        let stranger = DeviceIdentity::generate(Role::Client, "S").unwrap();
+        let keys = PartyKeys::of(
+            &ag,
+            &therapist.public_key(),
+            &[client_paired, paired(&ag, &stranger, &new_phone)],
+            &[],
+        );
+        assert!(!keys.holds(Role::Therapist, &new_phone.public_key()));
     }
 
     #[test]

@@ -85,7 +85,7 @@ fn pairing_brings_the_agreement_to_the_client_and_syncs_to_quiescence() {
     );
     let joined = client.json(&["join", &code]);
     assert_eq!(
-        joined["therapist_fingerprint"],
+        joined["peer_fingerprint"],
         therapist.json(&["whoami"])["fingerprint"]
     );
     assert!(client.ok(&["peers"]).contains("waiting for the therapist"));
@@ -226,8 +226,9 @@ fn expired_spent_malformed_and_altered_invitations_are_refused() {
     let err = client.fails(2, &["join", &altered]);
     assert!(err.contains("altered or mistyped"), "{err}");
     assert!(client.json(&["peers"]).as_array().unwrap().is_empty());
+    // A therapist's invitation is for a client's phone: it never reads as a handover.
     let err = therapist.fails(2, &["join", &code]);
-    assert!(err.contains("only the client"), "{err}");
+    assert!(err.contains("altered or mistyped"), "{err}");
 
     client.ok(&["join", &code]);
     quiesce(&client, &therapist, dir.path());
@@ -239,4 +240,40 @@ fn expired_spent_malformed_and_altered_invitations_are_refused() {
     let err = therapist.fails(2, &["sync", "receive", &file]);
     assert!(err.contains("already used"), "{err}");
     assert_eq!(untouched(&therapist), before);
+}
+
+#[test]
+fn a_lost_phone_on_either_side_is_replaced_by_pairing_again_and_history_stays() {
+    let dir = tempfile::tempdir().unwrap();
+    let (therapist, client, _) = paired(dir.path());
+    therapist.ok(&["agreement", "sign"]);
+    quiesce(&therapist, &client, dir.path());
+    client.ok(&["agreement", "sign"]);
+    client.ok(&["call", "start"]);
+    quiesce(&client, &therapist, dir.path());
+
+    // The client's phone is lost: the therapist invites a new one.
+    let new_client = Phone::init(dir.path(), "new-client", "client");
+    new_client.json(&["join", &invite(&therapist)]);
+    quiesce(&new_client, &therapist, dir.path());
+    assert_eq!(new_client.state(), therapist.state());
+    assert_eq!(new_client.json(&["agreement", "show"])["status"], "active");
+
+    // The therapist's phone is lost: the client's phone invites the new one, in person.
+    let new_therapist = Phone::init(dir.path(), "new-therapist", "therapist");
+    let joined = new_therapist.json(&["join", &invite(&new_client)]);
+    assert_eq!(joined["peer_role"], "client");
+    quiesce(&new_therapist, &new_client, dir.path());
+    assert_eq!(new_therapist.state(), new_client.state());
+    let log = new_therapist.json(&["log"]);
+    assert_eq!(log.as_array().unwrap().len(), 1, "the call is still there");
+    new_therapist.ok(&["agreement", "sign"]);
+    quiesce(&new_therapist, &new_client, dir.path());
+    let show = new_client.json(&["agreement", "show"]);
+    assert_eq!(show["status"], "active");
+    assert!(show["signatures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|s| s["problem"].is_null()));
 }

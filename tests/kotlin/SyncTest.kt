@@ -66,6 +66,36 @@ class SyncTest {
     }
 
     @Test
+    fun `a therapist's new phone gets the agreement back from the client's phone in person`(@TempDir dir: Path) {
+        Phones(dir).use { phones ->
+            val (therapist, client) = phones.therapist to phones.client
+            val t0 = MONDAY_MORNING - HOUR
+            val id = therapist.createAgreement("Sam", "America/New_York", t0)
+            client.joinAgreement(therapist.invite(id, t0), t0)
+            quiesce(client, therapist, id, t0)
+            therapist.sign(id, t0 + MINUTE)
+            client.sign(id, t0 + MINUTE)
+            quiesce(client, therapist, id, t0 + MINUTE)
+
+            val newPhone = CoachlineStore.open(dir.resolve("new-therapist.db").toString())
+            try {
+                newPhone.createIdentity(Role.THERAPIST, "Dr. Rivera", MONDAY_MORNING)
+                assertEquals(id, newPhone.joinAgreement(client.invite(id, MONDAY_MORNING), MONDAY_MORNING))
+                assertEquals(Role.CLIENT, newPhone.peers().single().role)
+                quiesce(newPhone, client, id, MONDAY_MORNING)
+                assertEquals(client.agreement(id).termsHashHex, newPhone.agreement(id).termsHashHex)
+                newPhone.sign(id, MONDAY_MORNING + MINUTE)
+                quiesce(newPhone, client, id, MONDAY_MORNING + MINUTE)
+                val view = client.agreement(id)
+                assertEquals(AgreementStatus.ACTIVE, view.status)
+                assertTrue(view.signatures.all { it.valid })
+            } finally {
+                newPhone.close()
+            }
+        }
+    }
+
+    @Test
     fun `tampered, foreign and replayed messages are refused with their reason`(@TempDir dir: Path) {
         Phones(dir).use { phones ->
             val (therapist, client) = phones.therapist to phones.client

@@ -2,7 +2,15 @@
 
 import pytest
 
-from coachline import AgreementStatus, CoachlineError, InvitationProblem, Permission, SyncRejection
+from coachline import (
+    AgreementStatus,
+    CoachlineError,
+    CoachlineStore,
+    InvitationProblem,
+    Permission,
+    Role,
+    SyncRejection,
+)
 from conftest import HOUR, MINUTE, MONDAY_MORNING
 
 
@@ -77,3 +85,26 @@ def test_invitations_that_cannot_be_used_say_why(phones):
     with pytest.raises(CoachlineError.InvitationRefused) as e:
         phones.client.join_agreement(invitation, MONDAY_MORNING + 48 * HOUR)
     assert e.value.problem == InvitationProblem.EXPIRED
+
+
+def test_a_clients_new_phone_pairs_again_and_keeps_the_history(phones, tmp_path):
+    therapist, client = phones.therapist, phones.client
+    t0 = MONDAY_MORNING - HOUR
+    agreement_id = therapist.create_agreement("Sam", "America/New_York", t0)
+    client.join_agreement(therapist.invite(agreement_id, t0), t0)
+    quiesce(client, therapist, agreement_id, t0)
+    therapist.sign(agreement_id, t0 + MINUTE)
+    client.sign(agreement_id, t0 + MINUTE)
+    client.report_behavior(agreement_id, None, MONDAY_MORNING, MONDAY_MORNING)
+    quiesce(client, therapist, agreement_id, MONDAY_MORNING)
+
+    new_phone = CoachlineStore.open(str(tmp_path / "new-client.db"))
+    try:
+        new_phone.create_identity(Role.CLIENT, "Sam", MONDAY_MORNING)
+        new_phone.join_agreement(therapist.invite(agreement_id, MONDAY_MORNING), MONDAY_MORNING)
+        quiesce(new_phone, therapist, agreement_id, MONDAY_MORNING)
+        assert new_phone.agreement(agreement_id).status == AgreementStatus.ACTIVE
+        assert len(new_phone.log(agreement_id, 10)) == 1
+        assert new_phone.status(agreement_id, MONDAY_MORNING + HOUR).permission == Permission.LOCKED_OUT
+    finally:
+        new_phone.close()

@@ -67,9 +67,10 @@ pub enum Command {
         #[arg(long, default_value_t = 50)]
         limit: usize,
     },
-    /// Invite the client's phone to pair for the agreement (therapist): prints a one-line invitation
+    /// Invite the other party's phone to pair: a therapist invites the client's phone (or its
+    /// replacement); a client invites the therapist's new phone, in person. Prints one line
     Invite,
-    /// Pair with the therapist's phone using its invitation line (client)
+    /// Pair with the other party's phone using its invitation line
     Join { code: String },
     /// This store's paired peers, with their key fingerprints
     Peers,

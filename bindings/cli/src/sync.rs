@@ -9,6 +9,7 @@
 
 use std::path::Path;
 
+use coachline_core::model::Role;
 use coachline_core::store::{PeerInfo, Store};
 use coachline_core::sync::invitation;
 use coachline_core::Timestamp;
@@ -54,11 +55,15 @@ pub fn invite(
     let id = store.select_agreement(agreement)?;
     let line = store.invite(&id, now)?;
     let expires_at = now.plus_hours(invitation::VALID_HOURS);
+    let whose = match store.whoami()?.role {
+        Role::Therapist => "the client's phone",
+        Role::Client => "the therapist's new phone, in person,",
+    };
     out.print(
         &json!({ "agreement": id, "invitation": line, "expires_at": expires_at }),
         || {
             format!(
-                "{line}\n\nShow this invitation to the client's phone (as text or a QR code) and run\n  \
+                "{line}\n\nShow this invitation to {whose} (as text or a QR code) and run\n  \
                  coachline join <the line>\nthere. It works once, until {expires_at}."
             )
         },
@@ -74,13 +79,14 @@ pub fn join(store: &mut Store, code: &str, now: Timestamp, out: &Output) -> Resu
         .find(|p| p.agreement == id)
         .expect("join records the peer");
     out.print(
-        &json!({ "agreement": id, "therapist_fingerprint": peer.fingerprint }),
+        &json!({ "agreement": id, "peer_role": peer.role, "peer_fingerprint": peer.fingerprint }),
         || {
             format!(
-                "Joined agreement {id}.\nThe therapist's device has the key fingerprint {}: \
+                "Joined agreement {id}.\nThe {role}'s device has the key fingerprint {}: \
                  check it against their `coachline whoami`.\nThe agreement arrives with the first \
-                 sync: run `coachline sync send --out FILE` and take FILE to the therapist.",
-                peer.fingerprint
+                 sync: run `coachline sync send --out FILE` and take FILE to the {role}.",
+                peer.fingerprint,
+                role = peer.role,
             )
         },
     );
@@ -111,9 +117,9 @@ pub fn peers(store: &Store, out: &Output) -> Result<(), Failure> {
                 .iter()
                 .map(|p| {
                     let state = match (p.confirmed, p.has_agreement) {
-                        (false, _) => "waiting for the therapist to accept",
-                        (true, false) => "paired; the agreement has not arrived yet",
-                        (true, true) => "paired",
+                        (false, _) => format!("waiting for the {} to accept", p.role),
+                        (true, false) => "paired; the agreement has not arrived yet".into(),
+                        (true, true) => "paired".into(),
                     };
                     format!(
                         "{}  {} {}  (sync key {})  {state}",

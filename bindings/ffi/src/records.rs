@@ -710,7 +710,7 @@ pub enum Violation {
 pub enum InvitationProblem {
     /// Not an invitation line at all.
     Malformed,
-    /// Altered or mistyped, or not issued by the therapist's device.
+    /// Altered or mistyped, or not issued by the other party's phone.
     Forged,
     /// Expired: ask the therapist for a new one.
     Expired,

@@ -434,9 +434,12 @@ impl CoachlineStore {
         self.with_store(|s| Ok(s.import(&bytes)?.into()))
     }
 
-    /// Issues an invitation for the client to pair their phone with this agreement:
-    /// one line of text (show it as a QR code), valid for 48 hours, usable once.
-    /// Only the therapist who drafted the agreement may invite.
+    /// Issues an invitation for a phone of the other party to pair with this
+    /// agreement: one line of text (show it as a QR code), valid for 48 hours, usable
+    /// once. A therapist's phone invites the client's phone (or its replacement); a
+    /// client's phone invites the therapist's new phone, in person, after the
+    /// therapist replaced theirs. Only a phone the agreement records for its party
+    /// may invite (`InvalidInput` otherwise).
     #[uniffi::method(default(now_ms = None))]
     pub fn invite(&self, agreement_id: String, now_ms: Option<i64>) -> Result<String> {
         let id = parse_agreement_id(&agreement_id)?;
@@ -444,8 +447,8 @@ impl CoachlineStore {
         self.with_store(|s| Ok(s.invite(&id, now)?))
     }
 
-    /// Joins the agreement an invitation names (clients only); returns its id. The
-    /// agreement itself arrives with the therapist's first sync message.
+    /// Joins the agreement an invitation from the other party's phone names; returns
+    /// its id. The agreement itself arrives with that phone's first sync message.
     /// `InvitationRefused` says why an invitation cannot be used.
     #[uniffi::method(default(now_ms = None))]
     pub fn join_agreement(&self, invitation: String, now_ms: Option<i64>) -> Result<String> {

@@ -302,12 +302,13 @@ pub fn read_entry(doc: &impl ReadDoc, collection: Collection, key: &str) -> Resu
         }),
         Collection::Pairings => Entry::Pairing(Pairing {
             id,
-            client_key: f.bytes("client_key")?,
+            role: f.role("role")?,
+            key: f.bytes("key")?,
             paired_at: f.time("paired_at")?,
             invitation: f.bytes("invitation")?,
             sync_key: f.bytes("sync_key")?,
-            client_proof: f.bytes("client_proof")?,
-            therapist_key: f.bytes("therapist_key")?,
+            proof: f.bytes("proof")?,
+            by_key: f.bytes("by_key")?,
             signature: f.bytes("signature")?,
         }),
     };

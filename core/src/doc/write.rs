@@ -247,12 +247,13 @@ impl<'a> Writer<'a> {
 
     pub fn put_pairing(&mut self, pairing: &Pairing) -> Result<()> {
         let obj = self.new_entry(Collection::Pairings, &pairing.id)?;
-        self.put(&obj, "client_key", pairing.client_key.clone())?;
+        self.put(&obj, "role", pairing.role.as_str())?;
+        self.put(&obj, "key", pairing.key.clone())?;
         self.put(&obj, "paired_at", pairing.paired_at.millis())?;
         self.put(&obj, "invitation", pairing.invitation.clone())?;
         self.put(&obj, "sync_key", pairing.sync_key.clone())?;
-        self.put(&obj, "client_proof", pairing.client_proof.clone())?;
-        self.put(&obj, "therapist_key", pairing.therapist_key.clone())?;
+        self.put(&obj, "proof", pairing.proof.clone())?;
+        self.put(&obj, "by_key", pairing.by_key.clone())?;
         self.put(&obj, "signature", pairing.signature.clone())
     }
 

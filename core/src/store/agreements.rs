@@ -124,17 +124,16 @@ impl Store {
     /// The agreement with its terms, collections and signature status.
     pub fn agreement(&self, id: &AgreementId) -> Result<AgreementView> {
         let Agreement { ag, .. } = self.resolve(id)?;
-        let (created_at, therapist_key): (i64, Vec<u8>) = self
+        let created_at: i64 = self
             .conn
-            .prepare_cached("SELECT created_at, therapist_key FROM agreements WHERE ag = ?1")?
-            .query_row([ag], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            .prepare_cached("SELECT created_at FROM agreements WHERE ag = ?1")?
+            .query_row([ag], |r| r.get(0))?;
         let terms = projection::terms(&self.conn, ag)?;
         let resources = projection::resources(&self.conn, ag)?;
         let all_behaviors = projection::behaviors(&self.conn, ag)?;
         let hash = terms_hash(id, &terms, &resources, &all_behaviors);
         let signatures = projection::signatures(&self.conn, ag)?;
-        let pairings = projection::pairings(&self.conn, ag)?;
-        let keys = PartyKeys::of(id, &therapist_key, &pairings, &signatures);
+        let keys = self.party_keys(id, &signatures)?;
         let assessment = identity::assess(&signatures, &hash, &keys);
         let signed_versions = in_force::versions(id, &assessment.signatures);
         let proposal = signed_versions
@@ -152,6 +151,21 @@ impl Store {
             signed_versions,
             proposal,
         })
+    }
+
+    /// The keys the agreement records for each party ([`PartyKeys`]).
+    pub(super) fn party_keys(
+        &self,
+        id: &AgreementId,
+        signatures: &[identity::SignatureRecord],
+    ) -> Result<PartyKeys> {
+        let Agreement { ag, .. } = self.resolve(id)?;
+        let therapist_key: Vec<u8> = self
+            .conn
+            .prepare_cached("SELECT therapist_key FROM agreements WHERE ag = ?1")?
+            .query_row([ag], |r| r.get(0))?;
+        let pairings = projection::pairings(&self.conn, ag)?;
+        Ok(PartyKeys::of(id, &therapist_key, &pairings, signatures))
     }
 
     fn author(&self) -> Result<(Role, String)> {

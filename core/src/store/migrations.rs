@@ -28,9 +28,9 @@ ALTER TABLE signatures ADD COLUMN signed_terms TEXT;
 UPDATE signatures SET verifies = 0;
 CREATE TABLE pairings (
     ag INTEGER NOT NULL, id TEXT NOT NULL,
-    client_key BLOB NOT NULL, paired_at INTEGER NOT NULL, invitation BLOB NOT NULL,
-    sync_key BLOB NOT NULL, client_proof BLOB NOT NULL, therapist_key BLOB NOT NULL,
-    signature BLOB NOT NULL,
+    role TEXT NOT NULL, key BLOB NOT NULL, paired_at INTEGER NOT NULL,
+    invitation BLOB NOT NULL, sync_key BLOB NOT NULL, proof BLOB NOT NULL,
+    by_key BLOB NOT NULL, signature BLOB NOT NULL,
     PRIMARY KEY (ag, id)
 ) WITHOUT ROWID;
 ";

@@ -211,17 +211,19 @@ fn upsert(tx: &Transaction<'_>, ag: i64, agreement: &AgreementId, entry: &Entry)
             ]),
         Entry::Pairing(p) => tx
             .prepare_cached(
-                "INSERT OR REPLACE INTO pairings VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                "INSERT OR REPLACE INTO pairings VALUES \
+                 (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             )?
             .execute(params![
                 ag,
                 p.id.as_str(),
-                p.client_key,
+                p.role.as_str(),
+                p.key,
                 p.paired_at.millis(),
                 p.invitation,
                 p.sync_key,
-                p.client_proof,
-                p.therapist_key,
+                p.proof,
+                p.by_key,
                 p.signature,
             ]),
         Entry::Session(s) => tx
@@ -427,21 +429,22 @@ pub fn holidays(conn: &Connection, ag: i64) -> Result<Vec<Holiday>> {
 
 pub fn pairings(conn: &Connection, ag: i64) -> Result<Vec<Pairing>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT id, client_key, paired_at, invitation, sync_key, client_proof, therapist_key, \
-         signature FROM pairings WHERE ag = ?1 ORDER BY paired_at, id",
+        "SELECT id, role, key, paired_at, invitation, sync_key, proof, by_key, signature \
+         FROM pairings WHERE ag = ?1 ORDER BY paired_at, id",
     )?;
     let mut rows = stmt.query([ag])?;
     let mut out = Vec::new();
     while let Some(r) = rows.next()? {
         out.push(Pairing {
             id: entry_id(r.get(0)?)?,
-            client_key: r.get(1)?,
-            paired_at: Timestamp::from_millis(r.get(2)?),
-            invitation: r.get(3)?,
-            sync_key: r.get(4)?,
-            client_proof: r.get(5)?,
-            therapist_key: r.get(6)?,
-            signature: r.get(7)?,
+            role: role(r.get(1)?)?,
+            key: r.get(2)?,
+            paired_at: Timestamp::from_millis(r.get(3)?),
+            invitation: r.get(4)?,
+            sync_key: r.get(5)?,
+            proof: r.get(6)?,
+            by_key: r.get(7)?,
+            signature: r.get(8)?,
         });
     }
     Ok(out)

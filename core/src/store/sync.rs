@@ -152,26 +152,23 @@ fn write_peer(tx: &Transaction<'_>, agreement: &AgreementId, peer: &Peer) -> Res
 }
 
 impl Store {
-    /// Issues an invitation for a client to pair with this agreement: one line of
-    /// text (a QR code's worth), valid for 48 hours and usable once. Only the
-    /// therapist who drafted the agreement may invite.
+    /// Issues an invitation for a phone of the other party to pair with this
+    /// agreement: one line of text (a QR code's worth), valid for 48 hours and usable
+    /// once. A therapist's phone invites the client's phone (or its replacement); a
+    /// client's phone invites the therapist's new phone, in person, when the therapist
+    /// replaced theirs. Only a phone whose key the agreement records for its party may
+    /// invite.
     pub fn invite(&mut self, id: &AgreementId, now: Timestamp) -> Result<String> {
         let agreement = self.resolve(id)?;
         let me = self.me()?;
-        if me.role != Role::Therapist {
-            return Err(Error::NotPermitted {
-                action: "invite a client",
-                allowed: Role::Therapist,
-            });
-        }
-        let drafted_by: Vec<u8> = self
-            .conn
-            .prepare_cached("SELECT therapist_key FROM agreements WHERE ag = ?1")?
-            .query_row([agreement.ag], |r| r.get(0))?;
-        if drafted_by != me.public_key() {
+        let signatures = projection::signatures(&self.conn, agreement.ag)?;
+        if !self
+            .party_keys(id, &signatures)?
+            .holds(me.role, &me.public_key())
+        {
             return Err(Error::invalid(
                 "agreement",
-                "only the therapist device that drafted this agreement can invite to it",
+                "only a phone this agreement records for its party can invite to it",
             ));
         }
         let invitation = Invitation::issue(me, id, now);
@@ -190,44 +187,40 @@ impl Store {
         Ok(invitation.to_line())
     }
 
-    /// Joins the agreement an invitation names: records its therapist as the
-    /// agreement's peer. The document arrives with the therapist's first message;
-    /// until then every message this device sends proves it holds the invitation.
-    /// Clients only.
+    /// Joins the agreement an invitation from the other party names: records the
+    /// issuing phone as the agreement's peer. The document arrives with its first
+    /// message; until then every message this device sends proves it holds the
+    /// invitation. A client joins with the therapist's invitation; a therapist's new
+    /// phone joins with the client's (a handover).
     pub fn join(&mut self, code: &str, now: Timestamp) -> Result<AgreementId> {
-        if self.me()?.role != Role::Client {
-            return Err(Error::NotPermitted {
-                action: "join an agreement",
-                allowed: Role::Client,
-            });
-        }
-        let invitation = Invitation::parse(code)?;
+        let issuer = self.me()?.role.other();
+        let invitation = Invitation::parse(code, issuer)?;
         if invitation.is_expired(now) {
             return Err(Error::InvitationRefused(InvitationProblem::Expired));
         }
         let id = invitation.agreement.clone();
-        if let Some(ag) = projection::agreement_key(&self.conn, &id)? {
-            let therapist_key: Vec<u8> = self
-                .conn
-                .prepare_cached("SELECT therapist_key FROM agreements WHERE ag = ?1")?
-                .query_row([ag], |r| r.get(0))?;
-            if therapist_key != invitation.therapist_identity {
+        if projection::agreement_key(&self.conn, &id)?.is_some() {
+            let signatures = projection::signatures(&self.conn, self.resolve(&id)?.ag)?;
+            if !self
+                .party_keys(&id, &signatures)?
+                .holds(issuer, &invitation.issuer_identity)
+            {
                 return Err(Error::InvitationRefused(InvitationProblem::Forged));
             }
         }
         let peer = self.paired(
             &id,
-            Role::Therapist,
-            invitation.therapist_identity,
-            invitation.therapist_sync,
+            issuer,
+            invitation.issuer_identity,
+            invitation.issuer_sync,
             now,
         )?;
         let mut peer = Peer {
             join_secret: Some(invitation.secret),
             ..peer
         };
-        // A new invitation is news for the therapist even if this device sent it
-        // an earlier one: the next message is due now.
+        // A new invitation is news for the issuer even if this device sent it an
+        // earlier one: the next message is due now.
         peer.session.sent_heads = None;
         let tx = self
             .conn
@@ -400,9 +393,6 @@ impl Store {
                 None,
             ),
             Kind::Join { psk_id, sync_key } => {
-                if my_role != Role::Therapist {
-                    return Err(rejected(Rejection::UnknownSender));
-                }
                 let issued = self
                     .issued(psk_id)?
                     .filter(|i| i.agreement == id)
@@ -437,7 +427,7 @@ impl Store {
         let (mut peer, sync_bytes, spend) = match invitation {
             None => (known.cloned().expect("checked above"), &body[..], None),
             Some((psk_id, issued)) => {
-                let joined = join::open_body(&body, &id, &psk_id, &sender_key)
+                let joined = join::open_body(&body, my_role.other(), &id, &psk_id, &sender_key)
                     .filter(|j| device_id(&j.identity_key) == header.sender)
                     .ok_or(rejected(Rejection::Tampered))?;
                 let (identity, sync_bytes) = (joined.identity_key, joined.sync_message);
@@ -453,7 +443,7 @@ impl Store {
                 } else if now >= issued.expires_at {
                     return Err(Error::InvitationRefused(InvitationProblem::Expired));
                 } else {
-                    let peer = self.paired(&id, Role::Client, identity, sender_key, now)?;
+                    let peer = self.paired(&id, my_role.other(), identity, sender_key, now)?;
                     let spend = Spend {
                         psk_id,
                         proof: joined.proof,
@@ -550,8 +540,9 @@ impl Store {
         }
     }
 
-    /// A client's first document: the message must carry a whole, valid agreement
-    /// (checked like an import) with the id and the therapist key of the invitation.
+    /// The first document of a phone that joined: the message must carry a whole,
+    /// valid agreement (checked like an import) with the invitation's id, in which the
+    /// issuing phone's key is recorded for its party.
     /// Returns whether the agreement arrived (a message may carry no document yet).
     fn adopt(&mut self, id: &AgreementId, peer: &mut Peer, message: Message) -> Result<bool> {
         let summary = MessageSummary::of(&message);
@@ -573,7 +564,19 @@ impl Store {
         }
         let snapshot =
             doc::read_agreement(&doc).map_err(|_| rejected(Rejection::InvalidContent))?;
-        if snapshot.header.id != *id || snapshot.header.therapist_key != peer.identity_key {
+        let (mut pairings, mut signatures) = (Vec::new(), Vec::new());
+        for entry in &snapshot.entries {
+            match entry {
+                doc::Entry::Pairing(p) => pairings.push(p.clone()),
+                doc::Entry::Signature(s) => {
+                    signatures.push(identity::SignatureRecord::check(id, s.clone()))
+                }
+                _ => {}
+            }
+        }
+        let keys =
+            identity::PartyKeys::of(id, &snapshot.header.therapist_key, &pairings, &signatures);
+        if snapshot.header.id != *id || !keys.holds(peer.role, &peer.identity_key) {
             return Err(rejected(Rejection::InvalidContent));
         }
         let (ag, seq) = super::agreements::insert_document(&tx, &snapshot.header, &mut doc)?;
@@ -584,7 +587,7 @@ impl Store {
         Ok(true)
     }
 
-    /// The record of a client's pairing, signed by this (therapist's) device.
+    /// The record of a peer's pairing, signed by this device.
     fn pairing_record(
         &self,
         id: &AgreementId,
@@ -593,16 +596,17 @@ impl Store {
         now: Timestamp,
     ) -> Result<Pairing> {
         let me = self.me()?;
-        let message =
-            identity::pairing_message(id, &peer.identity_key, now, &spend.psk_id, &peer.sync_key);
+        let (key, invitation, sync_key) = (&peer.identity_key, &spend.psk_id, &peer.sync_key);
+        let message = identity::pairing_message(id, peer.role, key, now, invitation, sync_key);
         Ok(Pairing {
             id: crate::model::EntryId::random(),
-            client_key: peer.identity_key.to_vec(),
+            role: peer.role,
+            key: key.to_vec(),
             paired_at: now,
-            invitation: spend.psk_id.to_vec(),
-            sync_key: peer.sync_key.to_vec(),
-            client_proof: spend.proof.to_vec(),
-            therapist_key: me.public_key().to_vec(),
+            invitation: invitation.to_vec(),
+            sync_key: sync_key.to_vec(),
+            proof: spend.proof.to_vec(),
+            by_key: me.public_key().to_vec(),
             signature: me.sign_bytes(&message).to_vec(),
         })
     }

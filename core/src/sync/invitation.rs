@@ -1,16 +1,20 @@
-//! Invitations: how a therapist's phone hands a client's phone what it needs to pair,
-//! as one line of text (shown as a QR code, or sent by any channel the two trust).
+//! Invitations: how one party's phone hands a phone of the other party what it needs
+//! to pair, as one line of text (shown as a QR code, or sent by any channel the two
+//! trust). Usually the therapist's phone invites the client's; a client's phone
+//! invites the therapist's *new* phone when the therapist replaced theirs (a
+//! handover, done in person). The issuer's role is bound by the signature's domain
+//! tag, so a line issued by one role never reads as issued by the other.
 //!
 //! The line is `COACHLINE1:` followed by the RFC 4648 base32 (no padding) of:
 //!
 //! | bytes | field |
 //! |---|---|
 //! | 16 | agreement id |
-//! | 32 | the therapist device's Ed25519 identity key |
-//! | 32 | the therapist device's X25519 sync key |
-//! | 32 | a one-time secret (the HPKE pre-shared key of the client's first message) |
+//! | 32 | the issuing device's Ed25519 identity key |
+//! | 32 | the issuing device's X25519 sync key |
+//! | 32 | a one-time secret (the HPKE pre-shared key of the joiner's first message) |
 //! | 8  | expiry, milliseconds since the Unix epoch, big-endian |
-//! | 64 | the identity key's Ed25519 signature of the above, after a domain tag |
+//! | 64 | the identity key's Ed25519 signature of the above, after a domain tag naming the issuer's role (`coachline-invitation/1` for a therapist, `coachline-handover/1` for a client) |
 //!
 //! That is [`LINE_CHARS`] (306) characters, all from QR's alphanumeric set (upper-case
 //! letters, digits and `:`), so the QR code is a version 10 symbol at its lowest error
@@ -27,7 +31,7 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{Error, InvitationProblem, Result};
 use crate::identity::{self, DeviceIdentity};
-use crate::model::AgreementId;
+use crate::model::{AgreementId, Role};
 use crate::time::Timestamp;
 
 /// What every invitation line starts with (the `1` is the format's version).
@@ -39,14 +43,22 @@ pub const LINE_CHARS: usize = PREFIX.len() + (PAYLOAD_BYTES * 8).div_ceil(5);
 
 const SIGNED_BYTES: usize = 16 + 32 + 32 + 32 + 8;
 const PAYLOAD_BYTES: usize = SIGNED_BYTES + 64;
-const SIGNATURE_TAG: &[u8] = b"coachline-invitation/1\n";
+/// The signature's domain tag, by the issuer's role.
+fn signature_tag(issuer: Role) -> &'static [u8] {
+    match issuer {
+        Role::Therapist => b"coachline-invitation/1\n",
+        Role::Client => b"coachline-handover/1\n",
+    }
+}
 
 /// A parsed (or newly issued) invitation.
 #[derive(Clone)]
 pub struct Invitation {
     pub agreement: AgreementId,
-    pub therapist_identity: [u8; 32],
-    pub therapist_sync: [u8; 32],
+    /// The role of the issuing device: the role its peer will have.
+    pub issuer: Role,
+    pub issuer_identity: [u8; 32],
+    pub issuer_sync: [u8; 32],
     pub secret: [u8; 32],
     pub expires_at: Timestamp,
     signature: [u8; 64],
@@ -72,20 +84,21 @@ pub fn psk_id(secret: &[u8; 32]) -> [u8; 16] {
 }
 
 impl Invitation {
-    /// A new invitation from `therapist` for `agreement`, with a fresh secret, valid
-    /// for [`VALID_HOURS`] from `now`.
-    pub fn issue(therapist: &DeviceIdentity, agreement: &AgreementId, now: Timestamp) -> Self {
+    /// A new invitation from `issuer` for `agreement`, with a fresh secret, valid for
+    /// [`VALID_HOURS`] from `now`.
+    pub fn issue(issuer: &DeviceIdentity, agreement: &AgreementId, now: Timestamp) -> Self {
         let mut secret = [0u8; 32];
         getrandom::fill(&mut secret).expect("the operating system's random source is unavailable");
         let mut invitation = Self {
             agreement: agreement.clone(),
-            therapist_identity: therapist.public_key(),
-            therapist_sync: therapist.sync_public_key(),
+            issuer: issuer.role,
+            issuer_identity: issuer.public_key(),
+            issuer_sync: issuer.sync_public_key(),
             secret,
             expires_at: now.plus_hours(VALID_HOURS),
             signature: [0; 64],
         };
-        invitation.signature = therapist.sign_bytes(&invitation.signed_message());
+        invitation.signature = issuer.sign_bytes(&invitation.signed_message());
         invitation
     }
 
@@ -100,15 +113,15 @@ impl Invitation {
     fn signed_part(&self) -> Vec<u8> {
         let mut bytes = Vec::with_capacity(SIGNED_BYTES);
         bytes.extend_from_slice(&agreement_bytes(&self.agreement));
-        bytes.extend_from_slice(&self.therapist_identity);
-        bytes.extend_from_slice(&self.therapist_sync);
+        bytes.extend_from_slice(&self.issuer_identity);
+        bytes.extend_from_slice(&self.issuer_sync);
         bytes.extend_from_slice(&self.secret);
         bytes.extend_from_slice(&self.expires_at.millis().to_be_bytes());
         bytes
     }
 
     fn signed_message(&self) -> Vec<u8> {
-        [SIGNATURE_TAG, &self.signed_part()].concat()
+        [signature_tag(self.issuer), &self.signed_part()].concat()
     }
 
     /// The line to show or send.
@@ -118,9 +131,10 @@ impl Invitation {
         format!("{PREFIX}{}", data_encoding::BASE32_NOPAD.encode(&bytes))
     }
 
-    /// Reads a line, refusing anything malformed and anything whose signature does not
-    /// verify. (Whether it has expired is for the caller to decide, at its `now`.)
-    pub fn parse(line: &str) -> Result<Self> {
+    /// Reads a line issued by a device of role `issuer`, refusing anything malformed
+    /// and anything whose signature does not verify as that role's. (Whether it has
+    /// expired is for the caller to decide, at its `now`.)
+    pub fn parse(line: &str, issuer: Role) -> Result<Self> {
         let malformed = || Error::InvitationRefused(InvitationProblem::Malformed);
         let line = line.trim();
         let body = line
@@ -138,8 +152,9 @@ impl Invitation {
         let array32 = |from: usize| -> [u8; 32] { field(from, from + 32).try_into().expect("32") };
         let invitation = Self {
             agreement: AgreementId::parse(&hex::encode(field(0, 16)))?,
-            therapist_identity: array32(16),
-            therapist_sync: array32(48),
+            issuer,
+            issuer_identity: array32(16),
+            issuer_sync: array32(48),
             secret: array32(80),
             expires_at: Timestamp::from_millis(i64::from_be_bytes(
                 field(112, 120).try_into().expect("8"),
@@ -147,11 +162,7 @@ impl Invitation {
             signature: field(120, 184).try_into().expect("64"),
         };
         let signed = invitation.signed_message();
-        if !identity::verify_bytes(
-            &invitation.therapist_identity,
-            &signed,
-            &invitation.signature,
-        ) {
+        if !identity::verify_bytes(&invitation.issuer_identity, &signed, &invitation.signature) {
             return Err(Error::InvitationRefused(InvitationProblem::Forged));
         }
         Ok(invitation)
@@ -169,7 +180,6 @@ pub fn agreement_bytes(id: &AgreementId) -> [u8; 16] {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Role;
 
     fn issued() -> (DeviceIdentity, Invitation) {
         let therapist = DeviceIdentity::generate(Role::Therapist, "T").unwrap();
@@ -190,10 +200,11 @@ mod tests {
         assert!(line
             .chars()
             .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == ':'));
-        let back = Invitation::parse(&format!("  {}\n", line.to_lowercase())).unwrap();
+        let back =
+            Invitation::parse(&format!("  {}\n", line.to_lowercase()), Role::Therapist).unwrap();
         assert_eq!(back.agreement, invitation.agreement);
-        assert_eq!(back.therapist_identity, therapist.public_key());
-        assert_eq!(back.therapist_sync, therapist.sync_public_key());
+        assert_eq!(back.issuer_identity, therapist.public_key());
+        assert_eq!(back.issuer_sync, therapist.sync_public_key());
         assert_eq!(back.secret, invitation.secret);
         assert_eq!(back.expires_at, invitation.expires_at);
         assert!(!back.is_expired(invitation.expires_at.plus_minutes(-1)));
@@ -205,7 +216,7 @@ mod tests {
     fn malformed_and_altered_lines_are_refused() {
         let (_, invitation) = issued();
         let line = invitation.to_line();
-        let problem = |text: &str| match Invitation::parse(text) {
+        let problem = |text: &str| match Invitation::parse(text, Role::Therapist) {
             Err(Error::InvitationRefused(problem)) => problem,
             other => panic!("{other:?}"),
         };
@@ -227,5 +238,7 @@ mod tests {
             let altered: String = chars.into_iter().collect();
             assert_eq!(problem(&altered), InvitationProblem::Forged, "position {i}");
         }
+        // A therapist's invitation never reads as a client's handover, nor back.
+        assert!(Invitation::parse(&line, Role::Client).is_err());
     }
 }

@@ -287,10 +287,11 @@ fn invitations_are_one_time_expire_and_cannot_be_forged() {
         Err(Error::NotPermitted { .. }) | Err(Error::NotFound { .. })
     ));
     let code = p.therapist.invite(&p.id, t0()).unwrap();
-    assert!(matches!(
-        p.therapist.join(&code, t0()),
-        Err(Error::NotPermitted { .. })
-    ));
+    // A therapist's invitation is for a client: it never reads as a handover.
+    assert_eq!(
+        refused(p.therapist.join(&code, t0())),
+        InvitationProblem::Forged
+    );
     let deadline = t0().plus_hours(invitation::VALID_HOURS);
     assert_eq!(
         refused(p.client.join(&code, deadline)),
@@ -583,4 +584,103 @@ fn the_therapist_phone_cannot_sign_as_the_client_with_a_key_of_its_own() {
 fn store_client_key(dir: &tempfile::TempDir) -> Vec<u8> {
     let store = Store::open(dir.path().join("c.db")).unwrap();
     store.me().unwrap().public_key().to_vec()
+}
+
+/// Paired, both signed, and a call and a report logged and synced.
+fn in_use() -> Phones {
+    let mut p = paired();
+    let now = t0().plus_hours(1);
+    p.therapist.sign(&p.id, now).unwrap();
+    quiesce(&mut p.therapist, &mut p.client, &p.id, now);
+    p.client.sign(&p.id, now).unwrap();
+    p.client.start_call(&p.id, coaching_call(), now).unwrap();
+    p.client.report_behavior(&p.id, None, now, now).unwrap();
+    quiesce(&mut p.client, &mut p.therapist, &p.id, now);
+    p
+}
+
+fn status_of(store: &Store, id: &AgreementId) -> AgreementStatus {
+    store.agreement(id).unwrap().assessment.status
+}
+
+#[test]
+fn a_client_who_loses_their_phone_pairs_a_new_one_and_keeps_everything() {
+    let mut p = in_use();
+    let now = t0().plus_hours(3);
+    let mut new_phone = Store::open(p.dir.path().join("new.db")).unwrap();
+    new_phone.init(Role::Client, "Casey", now).unwrap();
+    let code = p.therapist.invite(&p.id, now).unwrap();
+    new_phone.join(&code, now).unwrap();
+    quiesce(&mut new_phone, &mut p.therapist, &p.id, now);
+
+    assert_eq!(
+        new_phone.heads(&p.id).unwrap(),
+        p.therapist.heads(&p.id).unwrap()
+    );
+    assert_eq!(
+        new_phone.log(&p.id, 10).unwrap().len(),
+        2,
+        "all history stays"
+    );
+    assert_eq!(status_of(&new_phone, &p.id), AgreementStatus::Active);
+    // The new phone re-signs; its key is the client's too.
+    new_phone.sign(&p.id, now).unwrap();
+    quiesce(&mut new_phone, &mut p.therapist, &p.id, now);
+    for store in [&new_phone, &p.therapist] {
+        let view = store.agreement(&p.id).unwrap();
+        assert_eq!(view.assessment.status, AgreementStatus::Active);
+        assert!(view.assessment.signatures.iter().all(|s| s.valid));
+    }
+    // The old phone's messages are refused from then on.
+    p.client.report_behavior(&p.id, None, now, now).unwrap();
+    let from_old = p.client.sync_next(&p.id, now).unwrap().unwrap();
+    assert_eq!(
+        rejection(p.therapist.sync_receive(&from_old, now)),
+        Rejection::UnknownSender
+    );
+}
+
+#[test]
+fn a_therapist_who_replaces_their_phone_gets_each_agreement_back_in_person() {
+    let mut p = in_use();
+    let now = t0().plus_hours(3);
+    let mut new_phone = Store::open(p.dir.path().join("new-t.db")).unwrap();
+    new_phone.init(Role::Therapist, "Dr T", now).unwrap();
+    // In person: the client's phone shows a code, the therapist's new phone joins.
+    let code = p.client.invite(&p.id, now).unwrap();
+    assert_eq!(new_phone.join(&code, now).unwrap(), p.id);
+    quiesce(&mut new_phone, &mut p.client, &p.id, now);
+
+    assert_eq!(
+        new_phone.heads(&p.id).unwrap(),
+        p.client.heads(&p.id).unwrap()
+    );
+    assert_eq!(new_phone.log(&p.id, 10).unwrap().len(), 2);
+    assert_eq!(status_of(&new_phone, &p.id), AgreementStatus::Active);
+    // The new key takes over: its signature counts on both phones, and it can pair
+    // the client's phones from now on.
+    let edit = now.plus_hours(1);
+    new_phone
+        .set_term(&p.id, TermKey::CallMinutes, "5-10", edit)
+        .unwrap();
+    new_phone.sign(&p.id, edit).unwrap();
+    quiesce(&mut new_phone, &mut p.client, &p.id, edit);
+    p.client.sign(&p.id, edit).unwrap();
+    quiesce(&mut new_phone, &mut p.client, &p.id, edit);
+    for store in [&new_phone, &p.client] {
+        let view = store.agreement(&p.id).unwrap();
+        assert_eq!(view.assessment.status, AgreementStatus::Active);
+        assert!(view.assessment.signatures.iter().all(|s| s.valid));
+    }
+    new_phone.invite(&p.id, edit).unwrap();
+
+    // The lost phone's messages are refused by the client's phone.
+    p.therapist
+        .set_term(&p.id, TermKey::LockoutHours, "12", edit)
+        .unwrap();
+    let from_old = p.therapist.sync_next(&p.id, edit).unwrap().unwrap();
+    assert_eq!(
+        rejection(p.client.sync_receive(&from_old, edit)),
+        Rejection::UnknownSender
+    );
 }
