@@ -85,3 +85,27 @@ fn write_look_alike(real: &std::path::Path, fake: &std::path::Path) {
     save(real, 24);
     save(fake, 0);
 }
+
+/// The README's main command: the two-phone demo ends with both phones in step.
+#[test]
+fn the_demo_ends_with_both_phones_in_the_same_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_coachline"))
+        .args(["demo", "--dir"])
+        .arg(dir.path())
+        .env_remove("COACHLINE_STORE")
+        .output()
+        .expect("the coachline binary runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains(
+            "same document heads: true; same agreement, log and rows: true; same decision: true"
+        ),
+        "{text}"
+    );
+}

@@ -133,8 +133,13 @@ class SyncTest {
                     client.joinAgreement(invitation, MONDAY_MORNING + 48 * HOUR)
                 }.problem,
             )
-            val e = assertFailsWith<CoachlineException.NotPermitted> { therapist.joinAgreement(invitation, MONDAY_MORNING) }
-            assertEquals(Role.CLIENT, e.allowedRole)
+            // A therapist's invitation is for a client's phone: it never reads as a handover.
+            assertEquals(
+                InvitationProblem.FORGED,
+                assertFailsWith<CoachlineException.InvitationRefused> {
+                    therapist.joinAgreement(invitation, MONDAY_MORNING)
+                }.problem,
+            )
         }
     }
 }
