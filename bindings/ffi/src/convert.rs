@@ -223,6 +223,7 @@ impl From<CoreViolation> for Violation {
             CoreViolation::Deletion => Violation::Deletion,
             CoreViolation::HistoryRewritten => Violation::HistoryRewritten,
             CoreViolation::Malformed => Violation::Malformed,
+            CoreViolation::NotPermitted => Violation::NotPermitted,
         }
     }
 }
@@ -235,6 +236,7 @@ impl From<Violation> for CoreViolation {
             Violation::Deletion => CoreViolation::Deletion,
             Violation::HistoryRewritten => CoreViolation::HistoryRewritten,
             Violation::Malformed => CoreViolation::Malformed,
+            Violation::NotPermitted => CoreViolation::NotPermitted,
         }
     }
 }

@@ -372,11 +372,12 @@ mod tests {
             Core::Deletion,
             Core::HistoryRewritten,
             Core::Malformed,
+            Core::NotPermitted,
         ]
         .into_iter()
         .map(Into::into)
         .collect();
-        assert_eq!(violations.len(), 5);
+        assert_eq!(violations.len(), 6);
         assert_eq!(
             CoachlineError::from(Error::Refused(Core::Deletion)),
             CoachlineError::Refused {

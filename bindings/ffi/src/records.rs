@@ -703,6 +703,8 @@ pub enum Violation {
     HistoryRewritten,
     /// It writes what no Coachline app writes.
     Malformed,
+    /// It writes in the other party's name (a signature, a call, a report, a pairing).
+    NotPermitted,
 }
 
 /// Why an invitation cannot pair two phones.

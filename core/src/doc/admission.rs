@@ -21,7 +21,12 @@
 //!   exists. So the time and author of a logged event never move, and a tombstone,
 //!   once set, stays set;
 //! - terms are strings under the known term keys; entries are maps in collections;
-//!   nothing else (lists, text, counters, marks) is ever written.
+//!   nothing else (lists, text, counters, marks) is ever written;
+//! - a phone writes only as its own party: when a change's author is known (its
+//!   actor starts with the device id of a key the agreement records, see
+//!   [`Authors`]), the entries it creates name that party as who started the call,
+//!   reported, recorded, edited or signed; only a therapist returns a call; and a
+//!   pairing record names a phone of the other party.
 //!
 //! The checks read each change's operations and resolve the object each one writes
 //! into once, so their cost follows the size of what arrived, not of the history.
@@ -31,10 +36,11 @@
 use std::collections::{HashMap, HashSet};
 
 use automerge::legacy::{Key, ObjectId, OpId, OpType};
-use automerge::{AutoCommit, Change, ChangeHash, ObjType, Prop, ReadDoc, ScalarValue};
+use automerge::{ActorId, AutoCommit, Change, ChangeHash, ObjType, Prop, ReadDoc, ScalarValue};
+use sha2::{Digest, Sha256};
 
 use super::Collection;
-use crate::model::TermKey;
+use crate::model::{Role, TermKey};
 
 /// Why a change from outside was refused. Says which rule, never what the change
 /// contained.
@@ -54,6 +60,9 @@ pub enum Violation {
     /// Writes something no Coachline app writes (lists, text, counters, an unknown
     /// term, a value outside an entry).
     Malformed,
+    /// Writes what the author's party may not: an entry in the other party's name
+    /// (their signature, their call or report), or a return call by a client.
+    NotPermitted,
 }
 
 impl std::fmt::Display for Violation {
@@ -70,6 +79,9 @@ impl std::fmt::Display for Violation {
                 "it rewrites history (a logged time or author, an entry's content, or a removal)"
             }
             Self::Malformed => "it writes what no Coachline app writes",
+            Self::NotPermitted => {
+                "it writes in the other party's name (a signature, a call, a report, a pairing)"
+            }
         })
     }
 }
@@ -102,13 +114,39 @@ fn added_later(collection: Collection, field: &str) -> bool {
     }
 }
 
+/// Who wrote a change, as far as this store can tell: the party of each device id
+/// (the first 8 bytes of an actor, see `Store`'s writer actors).
+#[derive(Clone, Debug, Default)]
+pub struct Authors {
+    parties: HashMap<[u8; 8], Role>,
+}
+
+impl Authors {
+    /// Records that the device with this identity key writes for `role`.
+    pub fn add(&mut self, identity_key: &[u8], role: Role) {
+        let digest = Sha256::digest(identity_key);
+        let device: [u8; 8] = digest[..8].try_into().expect("8 of 32 bytes");
+        self.parties.insert(device, role);
+    }
+
+    fn of(&self, actor: &ActorId) -> Option<Role> {
+        let device: [u8; 8] = actor.to_bytes().get(..8)?.try_into().ok()?;
+        self.parties.get(&device).copied()
+    }
+}
+
 /// Checks the changes `doc` gained since the heads `before`, already applied to it.
 /// With no heads before, the document is new to this store and its first change is
-/// among them.
-pub fn admit(doc: &mut AutoCommit, before: &[ChangeHash]) -> Result<(), Violation> {
+/// among them. `authors` names the party of the devices this store knows.
+pub fn admit(
+    doc: &mut AutoCommit,
+    before: &[ChangeHash],
+    authors: &Authors,
+) -> Result<(), Violation> {
     let changes = doc.get_changes(before);
     let mut admission = Admission {
         doc,
+        authors,
         objects: HashMap::new(),
         made: HashSet::new(),
     };
@@ -126,6 +164,7 @@ pub fn admit(doc: &mut AutoCommit, before: &[ChangeHash]) -> Result<(), Violatio
 
 struct Admission<'d> {
     doc: &'d AutoCommit,
+    authors: &'d Authors,
     /// Objects already resolved, by the operation that made them.
     objects: HashMap<OpId, Target>,
     /// Entries created by the changes being admitted.
@@ -135,6 +174,7 @@ struct Admission<'d> {
 impl Admission<'_> {
     fn change(&mut self, change: &Change, first: bool) -> Result<(), Violation> {
         let hash = change.hash();
+        let author = self.authors.of(change.actor_id());
         let start = change.start_op().get();
         let expanded = change.decode();
         for (n, op) in expanded.operations.iter().enumerate() {
@@ -177,6 +217,9 @@ impl Admission<'_> {
                     let creating = *created_by == Some(hash);
                     if !creating && (!added_later(*collection, key) || !op.pred.is_empty()) {
                         return Err(Violation::HistoryRewritten);
+                    }
+                    if let Some(author) = author.filter(|_| creating) {
+                        permitted(author, *collection, key, value)?;
                     }
                     if matches!(value, ScalarValue::Null) {
                         return Err(Violation::Malformed);
@@ -225,6 +268,33 @@ impl Admission<'_> {
         let target = resolve(self.doc, id).ok_or(Violation::Malformed)?;
         self.objects.insert(id.clone(), target.clone());
         Ok(target)
+    }
+}
+
+/// Whether `author`'s party may create an entry with this field and value: the
+/// fields that name a party must name the author's (the other party's, for a
+/// pairing record), and only a therapist returns a call.
+fn permitted(
+    author: Role,
+    collection: Collection,
+    field: &str,
+    value: &ScalarValue,
+) -> Result<(), Violation> {
+    let names = |role: Role| matches!(value, ScalarValue::Str(s) if s.as_str() == role.as_str());
+    let allowed = match (collection, field) {
+        (Collection::Calls, "started_by")
+        | (Collection::Reports, "reported_by")
+        | (Collection::Sessions, "recorded_by")
+        | (Collection::Edits, "by")
+        | (Collection::Signatures, "role") => names(author),
+        (Collection::Pairings, "role") => names(author.other()),
+        (Collection::Calls, "returns") => author == Role::Therapist,
+        _ => true,
+    };
+    if allowed {
+        Ok(())
+    } else {
+        Err(Violation::NotPermitted)
     }
 }
 
@@ -327,7 +397,76 @@ mod tests {
         let before = f.doc.get_heads();
         let mut mine = f.doc.fork();
         mine.merge(&mut theirs).unwrap();
-        admit(&mut mine, &before)
+        admit(&mut mine, &before, &Authors::default())
+    }
+
+    /// [`arriving`], written by a device of `role` this store knows.
+    fn arriving_from(
+        f: &mut Fixture,
+        role: Role,
+        edit: impl FnOnce(&mut AutoCommit),
+    ) -> Result<(), Violation> {
+        let key = [role as u8 + 1; 32];
+        let mut actor = Sha256::digest(key)[..8].to_vec();
+        actor.extend_from_slice(&[9; 8]);
+        let mut theirs = f.doc.fork().with_actor(ActorId::from(actor));
+        edit(&mut theirs);
+        theirs.commit();
+        let before = f.doc.get_heads();
+        let mut mine = f.doc.fork();
+        mine.merge(&mut theirs).unwrap();
+        let mut authors = Authors::default();
+        authors.add(&key, role);
+        admit(&mut mine, &before, &authors)
+    }
+
+    #[test]
+    fn a_phone_writes_only_in_its_own_partys_name() {
+        let mut f = fixture();
+        let call = |by: Role| {
+            let start = CallStart::new(CallReason::News, None, &[], None).unwrap();
+            start.into_call(by, at(30))
+        };
+        let as_client = |f: &mut Fixture, edit: &dyn Fn(&mut Writer<'_>)| {
+            arriving_from(f, Role::Client, |d| edit(&mut Writer::new(d)))
+        };
+        assert_eq!(
+            as_client(&mut f, &|w| w.put_call(&call(Role::Client)).unwrap()),
+            Ok(())
+        );
+        assert_eq!(
+            as_client(&mut f, &|w| w.put_call(&call(Role::Therapist)).unwrap()),
+            Err(Violation::NotPermitted)
+        );
+        let returned = crate::model::Call {
+            returns: Some(f.call.clone()),
+            ..call(Role::Client)
+        };
+        assert_eq!(
+            as_client(&mut f, &|w| w.put_call(&returned).unwrap()),
+            Err(Violation::NotPermitted),
+            "only a therapist returns a call"
+        );
+        let therapist = crate::identity::DeviceIdentity::generate(Role::Therapist, "T").unwrap();
+        let signature = therapist.sign(&f.id, b"terms", at(30));
+        assert_eq!(
+            as_client(&mut f, &|w| w.put_signature(&signature).unwrap()),
+            Err(Violation::NotPermitted),
+            "a client's phone never writes the therapist's signature"
+        );
+        assert_eq!(
+            arriving_from(&mut f, Role::Therapist, |d| {
+                Writer::new(d).put_signature(&signature).unwrap();
+            }),
+            Ok(())
+        );
+        // A change no known device wrote is checked for everything else.
+        assert_eq!(
+            arriving(&mut f, |d| Writer::new(d)
+                .put_signature(&signature)
+                .unwrap()),
+            Ok(())
+        );
     }
 
     #[test]
@@ -361,7 +500,7 @@ mod tests {
     #[test]
     fn a_whole_new_document_is_admitted_with_its_first_change() {
         let mut f = fixture();
-        assert_eq!(admit(&mut f.doc, &[]), Ok(()));
+        assert_eq!(admit(&mut f.doc, &[], &Authors::default()), Ok(()));
     }
 
     #[test]
@@ -375,7 +514,10 @@ mod tests {
         look_alike.commit();
         let before = f.doc.get_heads();
         f.doc.merge(&mut look_alike).unwrap();
-        assert_eq!(admit(&mut f.doc, &before), Err(Violation::ForeignDocument));
+        assert_eq!(
+            admit(&mut f.doc, &before, &Authors::default()),
+            Err(Violation::ForeignDocument)
+        );
     }
 
     #[test]
@@ -491,7 +633,7 @@ mod tests {
         f.doc.commit();
         let before = f.doc.get_heads();
         f.doc.merge(&mut theirs).unwrap();
-        assert_eq!(admit(&mut f.doc, &before), Ok(()));
+        assert_eq!(admit(&mut f.doc, &before, &Authors::default()), Ok(()));
     }
 
     #[test]

@@ -25,7 +25,7 @@ mod changes;
 mod read;
 mod write;
 
-pub use admission::{admit, Violation};
+pub use admission::{admit, Authors, Violation};
 pub use changes::{changed_entries, Changed};
 pub use read::{
     entry_keys, read_agreement, read_entry, read_header, read_terms, Entry, Header, Snapshot,

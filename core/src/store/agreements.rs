@@ -168,6 +168,24 @@ impl Store {
         Ok(PartyKeys::of(id, &therapist_key, &pairings, signatures))
     }
 
+    /// The party of every device this store can attribute changes of `id` to: this
+    /// device, and the phones whose keys the agreement records.
+    pub(super) fn authors(&self, id: Option<&AgreementId>) -> Result<doc::Authors> {
+        let me = self.me()?;
+        let mut authors = doc::Authors::default();
+        if let Some(id) = id {
+            let signatures = projection::signatures(&self.conn, self.resolve(id)?.ag)?;
+            let keys = self.party_keys(id, &signatures)?;
+            for role in Role::ALL {
+                for key in keys.of_role(role) {
+                    authors.add(key, role);
+                }
+            }
+        }
+        authors.add(&me.public_key(), me.role);
+        Ok(authors)
+    }
+
     fn author(&self) -> Result<(Role, String)> {
         let me = self.me()?;
         Ok((me.role, me.name.clone()))
@@ -342,7 +360,9 @@ impl Store {
         let snapshot = doc::read_agreement(&incoming)?;
         let id = snapshot.header.id.clone();
         let Some(ag) = projection::agreement_key(&self.conn, &id)? else {
-            doc::admit(&mut incoming, &[]).map_err(Error::Refused)?;
+            let mut authors = self.authors(None)?;
+            authors.add(&snapshot.header.therapist_key, Role::Therapist);
+            doc::admit(&mut incoming, &[], &authors).map_err(Error::Refused)?;
             self.insert_new(&snapshot.header, incoming)?;
             return Ok(ImportOutcome {
                 id,
@@ -351,12 +371,13 @@ impl Store {
             });
         };
         let agreement = Agreement { id: id.clone(), ag };
+        let authors = self.authors(Some(&id))?;
         let doc = self.doc(&agreement)?;
         let before = doc.get_heads();
         let merged = doc
             .merge(&mut incoming)
             .map_err(Error::from)
-            .and_then(|_| doc::admit(doc, &before).map_err(Error::Refused));
+            .and_then(|_| doc::admit(doc, &before, &authors).map_err(Error::Refused));
         if let Err(e) = merged {
             // Forget the merge: the next use reloads what is on disk.
             self.docs.remove(&ag);

@@ -492,6 +492,8 @@ impl Store {
         now: Timestamp,
     ) -> Result<bool> {
         let summary = MessageSummary::of(&message);
+        let mut authors = self.authors(Some(&agreement.id))?;
+        authors.add(&peer.identity_key, peer.role);
         let pairing = match &spend {
             Some(spend) => Some(self.pairing_record(&agreement.id, peer, spend, now)?),
             None => None,
@@ -509,7 +511,7 @@ impl Store {
             return Err(rejected(Rejection::InvalidContent));
         }
         if doc.get_heads() != before {
-            if let Err(violation) = doc::admit(doc, &before) {
+            if let Err(violation) = doc::admit(doc, &before, &authors) {
                 self.docs.remove(&agreement.ag);
                 return Err(Error::Refused(violation));
             }
@@ -552,7 +554,9 @@ impl Store {
             .receive_sync_message(&mut state, message)
             .map_err(|_| rejected(Rejection::InvalidContent))?;
         let heads = doc.get_heads();
-        doc::admit(&mut doc, &[]).map_err(Error::Refused)?;
+        let mut authors = self.authors(None)?;
+        authors.add(&peer.identity_key, peer.role);
+        doc::admit(&mut doc, &[], &authors).map_err(Error::Refused)?;
         peer.session.received(&state, &summary, &heads);
         let tx = self
             .conn
