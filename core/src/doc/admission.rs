@@ -389,6 +389,15 @@ mod tests {
         doc.get(&map, id.as_str()).unwrap().unwrap().1
     }
 
+    /// Retracts the fixture's report on this phone; returns the report's map.
+    fn retracted(f: &mut Fixture) -> ObjId {
+        Writer::new(&mut f.doc)
+            .retract_report(&f.report, at(5))
+            .unwrap();
+        f.doc.commit();
+        entry(&f.doc, "reports", &f.report)
+    }
+
     /// Admits what another phone's copy gained by `edit`, as a merge would bring it.
     fn arriving(f: &mut Fixture, edit: impl FnOnce(&mut AutoCommit)) -> Result<(), Violation> {
         let mut theirs = f.doc.fork();
@@ -532,14 +541,7 @@ mod tests {
             Err(Violation::Deletion)
         );
         let mut f = fixture();
-        let report = f.report.clone();
-        let mut retracted = f.doc.fork();
-        Writer::new(&mut retracted)
-            .retract_report(&report, at(5))
-            .unwrap();
-        retracted.commit();
-        f.doc.merge(&mut retracted).unwrap();
-        let obj = entry(&f.doc, "reports", &report);
+        let obj = retracted(&mut f);
         assert_eq!(
             arriving(&mut f, |d| d.delete(&obj, "retracted_at").unwrap()),
             Err(Violation::Deletion)
@@ -594,14 +596,7 @@ mod tests {
     #[test]
     fn a_removal_or_a_call_end_is_written_once_and_never_cleared() {
         let mut f = fixture();
-        let report = f.report.clone();
-        let mut retracted = f.doc.fork();
-        Writer::new(&mut retracted)
-            .retract_report(&report, at(5))
-            .unwrap();
-        retracted.commit();
-        f.doc.merge(&mut retracted).unwrap();
-        let obj = entry(&f.doc, "reports", &report);
+        let obj = retracted(&mut f);
         assert_eq!(
             arriving(&mut f, |d| d
                 .put(&obj, "retracted_at", at(6).millis())

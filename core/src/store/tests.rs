@@ -527,9 +527,7 @@ fn two_stores_on_one_file_interleave_writes_and_lose_none() {
 fn a_look_alike_document_cannot_replace_an_agreement() {
     let mut p = pair();
     let now = at("2026-03-02T11:00:00Z");
-    p.therapist.sign(&p.id, now).unwrap();
-    exchange(&mut p.therapist, &mut p.client, &p.id);
-    p.client.sign(&p.id, now).unwrap();
+    active(&mut p, now);
     p.client.report_behavior(&p.id, None, now, now).unwrap();
     exchange(&mut p.therapist, &mut p.client, &p.id);
     let later = now.plus_hours(1);
