@@ -3,8 +3,8 @@
 from concurrent.futures import ThreadPoolExecutor
 import threading
 
-from coachline import CallReason, CallWorksheet, CoachlineError
-from conftest import MINUTE, MONDAY_MORNING
+from coachline import CallReason, CallWorksheet, CoachlineError, CoachlineStore
+from conftest import HOUR, MINUTE, MONDAY_MORNING
 
 
 def test_eight_threads_starting_calls_at_once_all_land_in_the_log(phones):
@@ -56,3 +56,22 @@ def test_closing_while_other_threads_call_gives_them_closed(phones):
         results = [f.result() for f in futures]
     assert sum(ok + closed for ok, closed in results) == 200
     assert sum(closed for _, closed in results) > 0
+
+
+def test_two_store_objects_on_one_file_lose_no_write(phones, tmp_path):
+    agreement_id = phones.active_agreement()
+    worker = CoachlineStore.open(str(tmp_path / "client.db"))
+    try:
+        ids = []
+        for n in range(10):
+            now = MONDAY_MORNING + n * 10 * MINUTE
+            for store in (phones.client, worker):
+                attempt = store.start_call(agreement_id, CallWorksheet(reason=CallReason.NEWS), now)
+                ids.append(attempt.call_id)
+        phones.client.report_behavior(agreement_id, None, MONDAY_MORNING + 2 * HOUR, MONDAY_MORNING + 2 * HOUR)
+        assert worker.status(agreement_id, MONDAY_MORNING + 3 * HOUR).locked_until_ms is not None
+        for store in (phones.client, worker):
+            logged = {e.call.id for e in store.log(agreement_id, 1000) if e.is_call_entry()}
+            assert logged == set(ids)
+    finally:
+        worker.close()
