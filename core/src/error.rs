@@ -102,6 +102,14 @@ pub enum Rejection {
     /// It opened, but what it carries is not a valid change of this agreement (not
     /// an Automerge sync message, a malformed entry, a different agreement header).
     InvalidContent,
+    /// Too many incomplete messages from senders that are not a paired peer are
+    /// waiting for their remaining fragments: the message was not held. The paired
+    /// peer is never refused for this ([`crate::sync::fragments`]).
+    Busy,
+    /// It opened, but what it carries would take more than
+    /// [`crate::inflation::MAX_INFLATED`] bytes once decompressed: refused before
+    /// decompressing it.
+    TooLarge,
 }
 
 impl std::fmt::Display for Rejection {
@@ -115,6 +123,10 @@ impl std::fmt::Display for Rejection {
             Self::Replayed => "it was already received, or a newer message from the sender was",
             Self::Tampered => "it was altered in transit or forged (authentication failed)",
             Self::InvalidContent => "it does not carry valid changes of this agreement",
+            Self::Busy => {
+                "too many incomplete messages from unpaired senders are waiting: try again later"
+            }
+            Self::TooLarge => "what it carries would take more than 64 MiB once decompressed",
         })
     }
 }

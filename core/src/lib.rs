@@ -23,6 +23,7 @@ pub mod error;
 #[cfg(feature = "fixtures")]
 pub mod fixtures;
 pub mod identity;
+pub mod inflation;
 
 pub mod model;
 pub mod rules;

@@ -171,6 +171,8 @@ impl From<Rejection> for SyncRejection {
             Rejection::Replayed => SyncRejection::Replayed,
             Rejection::Tampered => SyncRejection::Tampered,
             Rejection::InvalidContent => SyncRejection::InvalidContent,
+            Rejection::Busy => SyncRejection::Busy,
+            Rejection::TooLarge => SyncRejection::TooLarge,
         }
     }
 }
@@ -184,6 +186,8 @@ impl From<SyncRejection> for Rejection {
             SyncRejection::Replayed => Rejection::Replayed,
             SyncRejection::Tampered => Rejection::Tampered,
             SyncRejection::InvalidContent => Rejection::InvalidContent,
+            SyncRejection::Busy => Rejection::Busy,
+            SyncRejection::TooLarge => Rejection::TooLarge,
         }
     }
 }

@@ -338,11 +338,13 @@ mod tests {
             Rejection::Replayed,
             Rejection::Tampered,
             Rejection::InvalidContent,
+            Rejection::Busy,
+            Rejection::TooLarge,
         ]
         .into_iter()
         .map(Into::into)
         .collect();
-        assert_eq!(rejections.len(), 6);
+        assert_eq!(rejections.len(), 8);
         let problems: HashSet<InvitationProblem> = [
             Problem::Malformed,
             Problem::Forged,

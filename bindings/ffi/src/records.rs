@@ -658,6 +658,11 @@ pub enum SyncRejection {
     Tampered,
     /// It opened, but does not carry valid changes of this agreement.
     InvalidContent,
+    /// Too many incomplete messages from unpaired senders are waiting: it was not
+    /// held. Never refused to the paired peer; a stranger may retry later.
+    Busy,
+    /// What it carries would take more than 64 MiB once decompressed.
+    TooLarge,
 }
 
 /// Why an invitation cannot pair two phones.

@@ -321,6 +321,7 @@ impl Store {
     /// well-formed) before anything is written; on any error the store is unchanged.
     pub fn import(&mut self, bytes: &[u8]) -> Result<ImportOutcome> {
         self.me()?;
+        crate::inflation::check_import(bytes)?;
         let mut incoming = AutoCommit::load(bytes)
             .map_err(|_| Error::NotAnAgreement("the file is not an Automerge document".into()))?;
         let snapshot = doc::read_agreement(&incoming)?;

@@ -443,3 +443,5 @@ fn a_restart_between_any_two_messages_still_converges() {
     assert_eq!(client.sync_next(&p.id, now).unwrap(), None);
     assert_eq!(therapist.sync_next(&p.id, now).unwrap(), None);
 }
+
+mod hostile;
