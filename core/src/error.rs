@@ -55,7 +55,7 @@ pub enum Error {
     InvitationRefused(InvitationProblem),
 
     #[error("storage error: {0}")]
-    Storage(#[from] rusqlite::Error),
+    Storage(rusqlite::Error),
 
     #[error("document error: {0}")]
     Document(#[from] automerge::AutomergeError),
@@ -154,6 +154,26 @@ impl std::fmt::Display for InvitationProblem {
             Self::Expired => "the invitation has expired: ask the therapist for a new one",
             Self::Spent => "the invitation was already used by another phone: ask for a new one",
         })
+    }
+}
+
+/// What a damaged store is told, whatever SQLite found: where and how is of no use
+/// to a person, and the file is left as it was for a salvage.
+pub const DAMAGED: &str =
+    "the store file is damaged (a truncated file or a corrupted page); it was \
+     left as it was: salvage copies what can still be read into a new store";
+
+/// A storage error, except that SQLite finding the file damaged (a page that does
+/// not read as what it should be) is [`Error::StoreUnusable`]: the app should stop
+/// using the store and offer a salvage, not retry.
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Self {
+        match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase) => {
+                Self::StoreUnusable(DAMAGED.into())
+            }
+            _ => Self::Storage(e),
+        }
     }
 }
 

@@ -5,4 +5,5 @@ mod bad_input;
 mod coaching;
 mod convergence;
 mod phone;
+mod salvage;
 mod sync;

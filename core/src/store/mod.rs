@@ -14,6 +14,7 @@ mod coaching;
 mod journal;
 mod migrations;
 mod projection;
+mod salvage;
 mod sync;
 
 use std::cell::RefCell;
@@ -35,6 +36,7 @@ pub use agreements::{AgreementListItem, AgreementView, ImportOutcome};
 pub use coaching::CallAttempt;
 pub use journal::LogEntry;
 pub use migrations::{APPLICATION_ID, SCHEMA_VERSION};
+pub use salvage::SalvageReport;
 pub use sync::{PeerInfo, SyncOutcome};
 
 /// The device's public identity, safe to show.
