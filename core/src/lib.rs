@@ -26,6 +26,8 @@ pub mod identity;
 pub mod inflation;
 
 pub mod model;
+pub mod panic_hook;
+pub mod redact;
 pub mod rules;
 pub mod store;
 pub mod sync;

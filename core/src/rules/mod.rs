@@ -55,7 +55,7 @@ pub struct AgreementState {
 }
 
 /// The rules of one agreement state, worked out once and cheap to ask.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Rules {
     lockout_hours: u32,
     /// The longest call the agreement asks for, in milliseconds.
@@ -67,6 +67,17 @@ pub struct Rules {
     availability: Availability,
     callbacks: Callbacks,
 }
+
+crate::redacted_debug!(Rules {
+    lockout_hours,
+    call_max_ms,
+    time_zone,
+    backup_plan: redacted,
+    resources,
+    lockouts,
+    availability,
+    callbacks
+});
 
 /// What the log shows beside a call.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]

@@ -14,13 +14,20 @@ use crate::model::{
 use crate::time::Timestamp;
 
 /// One line of `agreement list`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct AgreementListItem {
     pub id: AgreementId,
     pub client_name: String,
     pub therapist_name: String,
     pub status: AgreementStatus,
 }
+
+crate::redacted_debug!(AgreementListItem {
+    id,
+    client_name: redacted,
+    therapist_name: redacted,
+    status
+});
 
 /// Everything `agreement show` presents.
 #[derive(Clone, Debug)]

@@ -40,13 +40,20 @@ pub use salvage::SalvageReport;
 pub use sync::{PeerInfo, SyncOutcome};
 
 /// The device's public identity, safe to show.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, PartialEq, Eq, serde::Serialize)]
 pub struct IdentityInfo {
     pub role: Role,
     pub name: String,
     pub public_key: String,
     pub fingerprint: String,
 }
+
+crate::redacted_debug!(IdentityInfo {
+    role,
+    name: redacted,
+    public_key,
+    fingerprint
+});
 
 impl IdentityInfo {
     fn of(identity: &DeviceIdentity) -> Self {
