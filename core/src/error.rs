@@ -55,7 +55,7 @@ pub enum Error {
     InvitationRefused(InvitationProblem),
 
     #[error("storage error: {0}")]
-    Storage(rusqlite::Error),
+    Storage(#[source] rusqlite::Error),
 
     #[error("document error: {0}")]
     Document(#[from] automerge::AutomergeError),
