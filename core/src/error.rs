@@ -60,7 +60,7 @@ pub enum Error {
     InvitationRefused(InvitationProblem),
 
     #[error("storage error: {0}")]
-    Storage(#[from] rusqlite::Error),
+    Storage(#[source] rusqlite::Error),
 
     #[error("document error: {0}")]
     Document(#[from] automerge::AutomergeError),
@@ -107,6 +107,14 @@ pub enum Rejection {
     /// It opened, but what it carries is not a valid change of this agreement (not
     /// an Automerge sync message, a malformed entry, a different agreement header).
     InvalidContent,
+    /// Too many incomplete messages from senders that are not a paired peer are
+    /// waiting for their remaining fragments: the message was not held. The paired
+    /// peer is never refused for this ([`crate::sync::fragments`]).
+    Busy,
+    /// It opened, but what it carries would take more than
+    /// [`crate::inflation::MAX_INFLATED`] bytes once decompressed: refused before
+    /// decompressing it.
+    TooLarge,
 }
 
 impl std::fmt::Display for Rejection {
@@ -120,6 +128,10 @@ impl std::fmt::Display for Rejection {
             Self::Replayed => "it was already received, or a newer message from the sender was",
             Self::Tampered => "it was altered in transit or forged (authentication failed)",
             Self::InvalidContent => "it does not carry valid changes of this agreement",
+            Self::Busy => {
+                "too many incomplete messages from unpaired senders are waiting: try again later"
+            }
+            Self::TooLarge => "what it carries would take more than 64 MiB once decompressed",
         })
     }
 }
@@ -147,6 +159,26 @@ impl std::fmt::Display for InvitationProblem {
             Self::Expired => "the invitation has expired: ask the therapist for a new one",
             Self::Spent => "the invitation was already used by another phone: ask for a new one",
         })
+    }
+}
+
+/// What a damaged store is told, whatever SQLite found: where and how is of no use
+/// to a person, and the file is left as it was for a salvage.
+pub const DAMAGED: &str =
+    "the store file is damaged (a truncated file or a corrupted page); it was \
+     left as it was: salvage copies what can still be read into a new store";
+
+/// A storage error, except that SQLite finding the file damaged (a page that does
+/// not read as what it should be) is [`Error::StoreUnusable`]: the app should stop
+/// using the store and offer a salvage, not retry.
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Self {
+        match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase) => {
+                Self::StoreUnusable(DAMAGED.into())
+            }
+            _ => Self::Storage(e),
+        }
     }
 }
 

@@ -23,8 +23,11 @@ pub mod error;
 #[cfg(feature = "fixtures")]
 pub mod fixtures;
 pub mod identity;
+pub mod inflation;
 
 pub mod model;
+pub mod panic_hook;
+pub mod redact;
 pub mod rules;
 pub mod store;
 pub mod sync;

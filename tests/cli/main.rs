@@ -6,4 +6,5 @@ mod coaching;
 mod convergence;
 mod many_hands;
 mod phone;
+mod salvage;
 mod sync;

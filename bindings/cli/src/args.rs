@@ -77,6 +77,12 @@ pub enum Command {
     /// Sealed phone-to-phone sync with the agreement's paired peer
     #[command(subcommand)]
     Sync(SyncCommand),
+    /// Copy what can still be read from a damaged store into a new store; reports what was recovered and what was lost (the damaged file is only read)
+    Salvage {
+        /// The new store file to write (must not exist)
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// A scripted walk-through with two phones (a therapist's and a client's store)
     Demo {
         /// Where to put the two stores [default: a new temporary directory]

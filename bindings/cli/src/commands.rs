@@ -55,6 +55,9 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
         Some(path) => path,
         None => default_store()?,
     };
+    if let Command::Salvage { out: new } = &cli.command {
+        return salvage(&path, new, &out);
+    }
     let mut ctx = Context {
         store: Store::open(&path)?,
         now,
@@ -62,6 +65,53 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
         agreement,
     };
     dispatch(&mut ctx, cli.command)
+}
+
+/// `salvage`: reads the damaged store (never writing to it) into a new one, and
+/// reports counts and ids, never content.
+fn salvage(damaged: &std::path::Path, new: &std::path::Path, out: &Output) -> Result<u8, Failure> {
+    let report = Store::salvage(damaged, new)?;
+    out.print(&json!(report), || {
+        let ids = |ids: &[AgreementId]| match ids {
+            [] => "0".to_owned(),
+            ids => format!(
+                "{} ({})",
+                ids.len(),
+                ids.iter()
+                    .map(AgreementId::as_str)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        let mut lines = vec![format!(
+            "Salvaged {} into {}; the damaged file was left as it was.",
+            damaged.display(),
+            new.display()
+        )];
+        lines.push(if report.identity {
+            "Identity: recovered, with its keys.".into()
+        } else {
+            "Identity: lost; no agreement could be stored without it.".into()
+        });
+        lines.push(format!("Agreements recovered: {}", ids(&report.recovered)));
+        lines.push(format!("Agreements lost: {}", ids(&report.lost)));
+        lines.push(format!(
+            "Document chunks lost: {} (their changes come back from the paired phone at the next sync).",
+            report.chunks_lost
+        ));
+        lines.push(format!(
+            "Peers recovered: {}; invitations recovered: {}.",
+            report.peers, report.invitations
+        ));
+        if !report.damaged_tables.is_empty() {
+            lines.push(format!(
+                "Damaged tables (rows in them may be lost uncounted): {}.",
+                report.damaged_tables.join(", ")
+            ));
+        }
+        lines.join("\n")
+    });
+    Ok(0)
 }
 
 fn dispatch(ctx: &mut Context, command: Command) -> Result<u8, Failure> {
@@ -134,7 +184,9 @@ fn dispatch(ctx: &mut Context, command: Command) -> Result<u8, Failure> {
         Command::Sync(SyncCommand::Receive { file }) => {
             return sync::receive(&mut ctx.store, &file, now, &ctx.out);
         }
-        Command::Demo { .. } => unreachable!("handled before the store is opened"),
+        Command::Demo { .. } | Command::Salvage { .. } => {
+            unreachable!("handled before the store is opened")
+        }
     }
     Ok(0)
 }

@@ -3,6 +3,8 @@
 //!
 //! Exit codes: 0 success; 2 bad input or usage (nothing written); 3 a call declined
 //! by the 24-hour rule (recorded, with the crisis resources printed); 1 anything else.
+//! A panic (a bug) prints only `coachline: internal error at <file>:<line>` and exits
+//! 101: never its message, which could quote what a person wrote.
 
 /// Prints a line on stdout. A closed pipe (`coachline log | head`) ends the output
 /// quietly, where `println!` would panic.
@@ -66,6 +68,8 @@ impl Failure {
 }
 
 fn main() -> ExitCode {
+    // A panic prints its location only, never its message (which could quote data).
+    coachline_core::panic_hook::install();
     let cli = Cli::parse();
     match commands::run(cli) {
         Ok(code) => ExitCode::from(code),

@@ -191,6 +191,8 @@ impl From<Rejection> for SyncRejection {
             Rejection::Replayed => SyncRejection::Replayed,
             Rejection::Tampered => SyncRejection::Tampered,
             Rejection::InvalidContent => SyncRejection::InvalidContent,
+            Rejection::Busy => SyncRejection::Busy,
+            Rejection::TooLarge => SyncRejection::TooLarge,
         }
     }
 }
@@ -204,6 +206,8 @@ impl From<SyncRejection> for Rejection {
             SyncRejection::Replayed => Rejection::Replayed,
             SyncRejection::Tampered => Rejection::Tampered,
             SyncRejection::InvalidContent => Rejection::InvalidContent,
+            SyncRejection::Busy => Rejection::Busy,
+            SyncRejection::TooLarge => Rejection::TooLarge,
         }
     }
 }

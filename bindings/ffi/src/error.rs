@@ -205,8 +205,12 @@ pub(crate) const PANIC_MESSAGE: &str =
 
 /// Runs one call of the surface so that no panic crosses the boundary: a panic
 /// becomes [`CoachlineError::Internal`]. (UniFFI would catch it too, but as an
-/// untyped `InternalException`; apps handle one error type.)
+/// untyped `InternalException`; apps handle one error type.) The first call installs
+/// the core's panic hook, so that the panic itself is reported on standard error (the
+/// app's log) by its location alone, never by its message, which could quote data
+/// ([`coachline_core::panic_hook`]).
 pub(crate) fn guard<T>(call: impl FnOnce() -> Result<T>) -> Result<T> {
+    coachline_core::panic_hook::install();
     catch_unwind(AssertUnwindSafe(call)).unwrap_or_else(|_| {
         Err(CoachlineError::Internal {
             reason: PANIC_MESSAGE.into(),
@@ -350,11 +354,13 @@ mod tests {
             Rejection::Replayed,
             Rejection::Tampered,
             Rejection::InvalidContent,
+            Rejection::Busy,
+            Rejection::TooLarge,
         ]
         .into_iter()
         .map(Into::into)
         .collect();
-        assert_eq!(rejections.len(), 6);
+        assert_eq!(rejections.len(), 8);
         let problems: HashSet<InvitationProblem> = [
             Problem::Malformed,
             Problem::Forged,

@@ -19,7 +19,7 @@ pub enum Role {
 }
 
 /// This device's public identity, safe to show (never the secret key).
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+#[derive(Clone, PartialEq, Eq, uniffi::Record)]
 pub struct IdentityInfo {
     /// The role this device plays in all its agreements.
     pub role: Role,
@@ -31,6 +31,13 @@ pub struct IdentityInfo {
     /// parties to compare out loud when they pair.
     pub fingerprint: String,
 }
+
+coachline_core::redacted_debug!(IdentityInfo {
+    role,
+    name: redacted,
+    public_key_hex,
+    fingerprint
+});
 
 /// Where an agreement stands with its signatures.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, uniffi::Enum)]
@@ -58,7 +65,7 @@ pub enum SignatureProblem {
 }
 
 /// One line of the agreement list.
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+#[derive(Clone, PartialEq, Eq, uniffi::Record)]
 pub struct AgreementListItem {
     /// The agreement id.
     pub id: String,
@@ -70,8 +77,15 @@ pub struct AgreementListItem {
     pub status: AgreementStatus,
 }
 
+coachline_core::redacted_debug!(AgreementListItem {
+    id,
+    client_name: redacted,
+    therapist_name: redacted,
+    status
+});
+
 /// The terms both parties sign, one field per term of the agreement form.
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+#[derive(Clone, PartialEq, Eq, uniffi::Record)]
 pub struct Terms {
     /// The client's name.
     pub client_name: String,
@@ -104,6 +118,23 @@ pub struct Terms {
     /// What to do when the therapist cannot get back in time.
     pub backup_plan: String,
 }
+
+coachline_core::redacted_debug!(Terms {
+    client_name: redacted,
+    therapist_name: redacted,
+    rationale: redacted,
+    reasons: redacted,
+    goals: redacted,
+    expectations: redacted,
+    lockout_hours,
+    call_minutes_min,
+    call_minutes_max,
+    return_call_minutes,
+    time_zone,
+    availability,
+    availability_slots,
+    backup_plan: redacted
+});
 
 /// A day of the week.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, uniffi::Enum)]
@@ -165,7 +196,7 @@ pub enum TermKey {
 }
 
 /// A crisis resource, shown whenever the therapist cannot be called.
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+#[derive(Clone, PartialEq, Eq, uniffi::Record)]
 pub struct Resource {
     /// The resource id.
     pub id: String,
@@ -175,8 +206,14 @@ pub struct Resource {
     pub contact: String,
 }
 
+coachline_core::redacted_debug!(Resource {
+    id,
+    name: redacted,
+    contact: redacted
+});
+
 /// A target behaviour of the agreement.
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+#[derive(Clone, PartialEq, Eq, uniffi::Record)]
 pub struct Behavior {
     /// The behaviour id.
     pub id: String,
@@ -189,8 +226,15 @@ pub struct Behavior {
     pub removed: bool,
 }
 
+coachline_core::redacted_debug!(Behavior {
+    id,
+    label: redacted,
+    triggers_lockout,
+    removed
+});
+
 /// A phone holiday: days on which the therapist takes no calls.
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+#[derive(Clone, PartialEq, Eq, uniffi::Record)]
 pub struct Holiday {
     /// The holiday id.
     pub id: String,
@@ -202,8 +246,15 @@ pub struct Holiday {
     pub note: Option<String>,
 }
 
+coachline_core::redacted_debug!(Holiday {
+    id,
+    first_day,
+    last_day,
+    note: redacted
+});
+
 /// One signature, judged against the agreement's current terms.
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+#[derive(Clone, PartialEq, Eq, uniffi::Record)]
 pub struct SignatureInfo {
     /// The signature id.
     pub id: String,
@@ -226,6 +277,19 @@ pub struct SignatureInfo {
     /// Why it does not count, if it does not.
     pub problem: Option<SignatureProblem>,
 }
+
+coachline_core::redacted_debug!(SignatureInfo {
+    id,
+    role,
+    name: redacted,
+    signed_at_ms,
+    public_key_hex,
+    fingerprint,
+    terms_hash_hex,
+    valid,
+    current,
+    problem
+});
 
 /// An agreement with everything its screen shows.
 #[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
@@ -325,7 +389,7 @@ pub enum EndOutcome {
 }
 
 /// The pre-call worksheet, filled in before a call starts.
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+#[derive(Clone, PartialEq, Eq, uniffi::Record)]
 pub struct CallWorksheet {
     /// Why the call is made.
     pub reason: CallReason,
@@ -340,8 +404,15 @@ pub struct CallWorksheet {
     pub urge_before: Option<i32>,
 }
 
+coachline_core::redacted_debug!(CallWorksheet {
+    reason,
+    situation: redacted,
+    tried: redacted,
+    urge_before
+});
+
 /// What is recorded when a call ends.
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+#[derive(Clone, PartialEq, Eq, uniffi::Record)]
 pub struct CallEnding {
     /// Whether the parties talked.
     pub outcome: EndOutcome,
@@ -353,8 +424,14 @@ pub struct CallEnding {
     pub urge_after: Option<i32>,
 }
 
+coachline_core::redacted_debug!(CallEnding {
+    outcome,
+    suggested: redacted,
+    urge_after
+});
+
 /// One call of the log.
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+#[derive(Clone, PartialEq, Eq, uniffi::Record)]
 pub struct Call {
     /// The call id.
     pub id: String,
@@ -384,6 +461,22 @@ pub struct Call {
     /// "name — contact".
     pub shown_resources: Vec<String>,
 }
+
+coachline_core::redacted_debug!(Call {
+    id,
+    reason,
+    started_by,
+    started_at_ms,
+    ended_at_ms,
+    situation: redacted,
+    tried: redacted,
+    urge_before,
+    suggested: redacted,
+    urge_after,
+    outcome,
+    returns_call_id,
+    shown_resources: redacted
+});
 
 /// A report that the client engaged in a target behaviour.
 #[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
@@ -475,7 +568,7 @@ pub struct PendingCallback {
 
 /// The answer to "may the client call now, and if not, what instead?", ready to
 /// show: the app renders it and decides nothing itself.
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+#[derive(Clone, PartialEq, Eq, uniffi::Record)]
 pub struct Decision {
     /// Whether the client may call now.
     pub permission: Permission,
@@ -500,6 +593,19 @@ pub struct Decision {
     /// therapist's time zone.
     pub message: String,
 }
+
+coachline_core::redacted_debug!(Decision {
+    permission,
+    locked_until_ms,
+    available,
+    available_until_ms,
+    next_available_ms,
+    pending_callbacks,
+    resources,
+    show_backup_plan,
+    backup_plan: redacted,
+    message
+});
 
 /// What became of a call this device tried to start.
 #[derive(Clone, Debug, PartialEq, Eq, uniffi::Enum)]
@@ -583,13 +689,18 @@ pub struct CallbackOutcome {
 }
 
 /// How many calls named a skill (once per call).
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+#[derive(Clone, PartialEq, Eq, uniffi::Record)]
 pub struct SkillCount {
     /// The skill as written.
     pub skill: String,
     /// How many calls named it.
     pub count: i32,
 }
+
+coachline_core::redacted_debug!(SkillCount {
+    skill: redacted,
+    count
+});
 
 /// The urges rated around one call.
 #[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
@@ -687,6 +798,11 @@ pub enum SyncRejection {
     Tampered,
     /// It opened, but does not carry valid changes of this agreement.
     InvalidContent,
+    /// Too many incomplete messages from unpaired senders are waiting: it was not
+    /// held. Never refused to the paired peer; a stranger may retry later.
+    Busy,
+    /// What it carries would take more than 64 MiB once decompressed.
+    TooLarge,
 }
 
 /// Which rule a change from outside (an import or a sync message) broke. Nothing
@@ -718,4 +834,241 @@ pub enum InvitationProblem {
     Expired,
     /// Already used by another phone: invitations are one-time.
     Spent,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Written into every text field: it must never come out of `Debug`.
+    const MARKER: &str = "Zelda-Quux";
+
+    fn text() -> String {
+        MARKER.to_owned()
+    }
+
+    fn texts() -> Vec<String> {
+        vec![text(), format!("second {MARKER}")]
+    }
+
+    fn terms() -> Terms {
+        Terms {
+            client_name: text(),
+            therapist_name: text(),
+            rationale: text(),
+            reasons: texts(),
+            goals: texts(),
+            expectations: texts(),
+            lockout_hours: 24,
+            call_minutes_min: 5,
+            call_minutes_max: 8,
+            return_call_minutes: 60,
+            time_zone: "UTC".into(),
+            availability: "mon 09:00-17:00".into(),
+            availability_slots: Vec::new(),
+            backup_plan: text(),
+        }
+    }
+
+    fn resource() -> Resource {
+        Resource {
+            id: "r".into(),
+            name: text(),
+            contact: text(),
+        }
+    }
+
+    fn behavior() -> Behavior {
+        Behavior {
+            id: "b".into(),
+            label: text(),
+            triggers_lockout: true,
+            removed: false,
+        }
+    }
+
+    fn call() -> Call {
+        Call {
+            id: "c".into(),
+            reason: CallReason::Coaching,
+            started_by: Role::Client,
+            started_at_ms: 1,
+            ended_at_ms: None,
+            situation: Some(text()),
+            tried: texts(),
+            urge_before: Some(3),
+            suggested: texts(),
+            urge_after: None,
+            outcome: None,
+            returns_call_id: None,
+            shown_resources: texts(),
+        }
+    }
+
+    fn decision() -> Decision {
+        Decision {
+            permission: Permission::LockedOut,
+            locked_until_ms: Some(5),
+            available: false,
+            available_until_ms: None,
+            next_available_ms: None,
+            pending_callbacks: Vec::new(),
+            resources: vec![resource()],
+            show_backup_plan: true,
+            backup_plan: Some(text()),
+            message: "Calls are paused.".into(),
+        }
+    }
+
+    fn skills() -> Vec<SkillCount> {
+        vec![SkillCount {
+            skill: text(),
+            count: 1,
+        }]
+    }
+
+    /// Every record that holds text, directly or through another.
+    fn everything() -> Vec<(&'static str, Box<dyn std::fmt::Debug>)> {
+        let signature = SignatureInfo {
+            id: "s".into(),
+            role: Role::Client,
+            name: text(),
+            signed_at_ms: 1,
+            public_key_hex: "00".into(),
+            fingerprint: "1a2b".into(),
+            terms_hash_hex: "00".into(),
+            valid: true,
+            current: true,
+            problem: None,
+        };
+        let holiday = Holiday {
+            id: "h".into(),
+            first_day: "2026-12-24".into(),
+            last_day: "2026-12-26".into(),
+            note: Some(text()),
+        };
+        vec![
+            (
+                "IdentityInfo",
+                Box::new(IdentityInfo {
+                    role: Role::Client,
+                    name: text(),
+                    public_key_hex: "00".into(),
+                    fingerprint: "1a2b".into(),
+                }),
+            ),
+            (
+                "AgreementListItem",
+                Box::new(AgreementListItem {
+                    id: "a".into(),
+                    client_name: text(),
+                    therapist_name: text(),
+                    status: AgreementStatus::Draft,
+                }),
+            ),
+            (
+                "Agreement",
+                Box::new(Agreement {
+                    id: "a".into(),
+                    created_at_ms: 1,
+                    terms: terms(),
+                    resources: vec![resource()],
+                    behaviors: vec![behavior()],
+                    holidays: vec![holiday.clone()],
+                    terms_hash_hex: "00".into(),
+                    status: AgreementStatus::Active,
+                    missing_signatures: Vec::new(),
+                    signatures: vec![signature.clone()],
+                    in_force: Some(TermsInForce {
+                        since_ms: 1,
+                        terms_hash_hex: "00".into(),
+                        terms: terms(),
+                    }),
+                    proposal: Some(Proposal {
+                        terms: vec![TermKey::BackupPlan],
+                        resources: true,
+                        behaviors: false,
+                    }),
+                }),
+            ),
+            ("Holiday", Box::new(holiday)),
+            ("SignatureInfo", Box::new(signature)),
+            (
+                "CallWorksheet",
+                Box::new(CallWorksheet {
+                    reason: CallReason::Coaching,
+                    situation: Some(text()),
+                    tried: texts(),
+                    urge_before: None,
+                }),
+            ),
+            (
+                "CallEnding",
+                Box::new(CallEnding {
+                    outcome: EndOutcome::Completed,
+                    suggested: texts(),
+                    urge_after: Some(1),
+                }),
+            ),
+            (
+                "LogEntry",
+                Box::new(vec![
+                    LogEntry::CallEntry {
+                        call: call(),
+                        flags: CallFlags {
+                            long: false,
+                            during_lockout: true,
+                            callback: None,
+                        },
+                    },
+                    LogEntry::ReportEntry {
+                        report: Report {
+                            id: "r".into(),
+                            behavior: Some(behavior()),
+                            occurred_at_ms: 1,
+                            reported_at_ms: 2,
+                            reported_by: Role::Client,
+                            retracted_at_ms: None,
+                        },
+                    },
+                ]),
+            ),
+            (
+                "CallAttempt",
+                Box::new(CallAttempt::Declined {
+                    call_id: "c".into(),
+                    decision: decision(),
+                }),
+            ),
+            (
+                "Summary",
+                Box::new(Summary {
+                    since_ms: 0,
+                    until_ms: 1,
+                    calls_by_reason: Vec::new(),
+                    durations: CallDurations {
+                        median_minutes: None,
+                        within_band_share: None,
+                        long_call_ids: Vec::new(),
+                    },
+                    declined_attempts: Vec::new(),
+                    lockouts: Vec::new(),
+                    during_lockout_call_ids: Vec::new(),
+                    callback_requests: Vec::new(),
+                    skills_tried: skills(),
+                    skills_suggested: skills(),
+                    urges: Vec::new(),
+                }),
+            ),
+        ]
+    }
+
+    #[test]
+    fn no_record_shows_any_text_a_person_wrote_in_debug_output() {
+        for (name, value) in everything() {
+            for shown in [format!("{value:?}"), format!("{value:#?}")] {
+                assert!(!shown.contains("Zelda"), "{name} shows text: {shown}");
+            }
+        }
+    }
 }

@@ -112,13 +112,20 @@ impl Urge {
 }
 
 /// What the caller fills in before a call (the pre-call worksheet), validated.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct CallStart {
     reason: CallReason,
     situation: Option<String>,
     tried: Vec<String>,
     urge_before: Option<Urge>,
 }
+
+crate::redacted_debug!(CallStart {
+    reason,
+    situation: redacted,
+    tried: redacted,
+    urge_before
+});
 
 impl CallStart {
     pub fn new(
@@ -159,12 +166,18 @@ impl CallStart {
 }
 
 /// What is recorded when a call ends, validated.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct CallEnd {
     pub suggested: Vec<String>,
     pub urge_after: Option<Urge>,
     pub outcome: CallOutcome,
 }
+
+crate::redacted_debug!(CallEnd {
+    suggested: redacted,
+    urge_after,
+    outcome
+});
 
 impl CallEnd {
     pub fn new(
@@ -192,7 +205,7 @@ fn skills(field: &'static str, list: &[String]) -> Result<Vec<String>> {
 }
 
 /// One call in the log.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Call {
     pub id: EntryId,
     pub reason: CallReason,
@@ -210,6 +223,22 @@ pub struct Call {
     /// For a declined call: the crisis resources that were shown, as "name — contact".
     pub shown_resources: Vec<String>,
 }
+
+crate::redacted_debug!(Call {
+    id,
+    reason,
+    started_by,
+    started_at,
+    ended_at,
+    situation: redacted,
+    tried: redacted,
+    urge_before,
+    suggested: redacted,
+    urge_after,
+    outcome,
+    returns,
+    shown_resources: redacted
+});
 
 /// A report that the client engaged in a target behaviour at `occurred_at`.
 #[derive(Clone, Debug, PartialEq, Eq)]

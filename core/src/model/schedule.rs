@@ -217,13 +217,20 @@ impl fmt::Display for Schedule {
 
 /// A "phone holiday": whole local dates, inclusive, in the therapist's time zone,
 /// during which they take no calls; `note` may say who covers.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Holiday {
     pub id: EntryId,
     pub from: NaiveDate,
     pub to: NaiveDate,
     pub note: Option<String>,
 }
+
+crate::redacted_debug!(Holiday {
+    id,
+    from,
+    to,
+    note: redacted
+});
 
 impl Holiday {
     pub fn new(from: NaiveDate, to: NaiveDate, note: Option<String>) -> Result<Self> {

@@ -42,7 +42,7 @@ impl fmt::Display for CallBand {
 
 /// Every term an agreement's parties sign, except the collections (resources and
 /// behaviours), which live in their own maps so both phones can add to them.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Terms {
     pub client_name: String,
     pub therapist_name: String,
@@ -57,6 +57,21 @@ pub struct Terms {
     pub availability: Schedule,
     pub backup_plan: String,
 }
+
+crate::redacted_debug!(Terms {
+    client_name: redacted,
+    therapist_name: redacted,
+    rationale: redacted,
+    reasons: redacted,
+    goals: redacted,
+    expectations: redacted,
+    lockout_hours,
+    call_minutes,
+    return_call_minutes,
+    time_zone,
+    availability,
+    backup_plan: redacted
+});
 
 /// The terms `agreement set` can edit; the string is the CLI key, and with `-`
 /// replaced by `_`, the key in the document.
@@ -317,7 +332,7 @@ impl Terms {
 }
 
 /// A recorded edit of one term: who changed it, and when.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct TermEdit {
     pub id: EntryId,
     pub term: TermKey,
@@ -326,8 +341,16 @@ pub struct TermEdit {
     pub at: Timestamp,
 }
 
+crate::redacted_debug!(TermEdit {
+    id,
+    term,
+    by,
+    name: redacted,
+    at
+});
+
 /// A crisis resource shown whenever the therapist cannot be called.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Resource {
     pub id: EntryId,
     pub name: String,
@@ -335,6 +358,13 @@ pub struct Resource {
     /// Resources are shown in the order they were added, the seed's first.
     pub added_at: Timestamp,
 }
+
+crate::redacted_debug!(Resource {
+    id,
+    name: redacted,
+    contact: redacted,
+    added_at
+});
 
 impl Resource {
     pub fn new(name: &str, contact: &str, added_at: Timestamp) -> Result<Self> {
@@ -368,7 +398,7 @@ impl Resource {
 }
 
 /// A target behaviour; reporting one that `triggers_lockout` starts the 24-hour rule.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Behavior {
     pub id: EntryId,
     pub label: String,
@@ -376,6 +406,13 @@ pub struct Behavior {
     /// Removed behaviours stay in the document so past reports keep their meaning.
     pub removed: bool,
 }
+
+crate::redacted_debug!(Behavior {
+    id,
+    label: redacted,
+    triggers_lockout,
+    removed
+});
 
 impl Behavior {
     pub fn new(label: &str, triggers_lockout: bool) -> Result<Self> {
@@ -389,7 +426,7 @@ impl Behavior {
 }
 
 /// A party's signature over the terms hash (see [`crate::identity`]).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Signature {
     pub id: EntryId,
     pub role: Role,
@@ -403,6 +440,17 @@ pub struct Signature {
     /// put in force can be read back however far the document has moved on.
     pub signed_terms: Option<String>,
 }
+
+crate::redacted_debug!(Signature {
+    id,
+    role,
+    name: redacted,
+    signed_at,
+    public_key,
+    terms_hash,
+    signature,
+    signed_terms: redacted
+});
 
 #[cfg(test)]
 mod tests {

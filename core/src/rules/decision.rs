@@ -20,7 +20,7 @@ pub enum Permission {
 }
 
 /// The answer at one instant, ready to show.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Decision {
     pub permission: Permission,
     /// When calls are allowed again, if locked out now.
@@ -43,6 +43,19 @@ pub struct Decision {
     /// One plain sentence; no names, no behaviours, times in the therapist's zone.
     pub message: String,
 }
+
+crate::redacted_debug!(Decision {
+    permission,
+    locked_until,
+    available,
+    available_until,
+    next_available,
+    pending_callbacks,
+    resources,
+    show_backup_plan,
+    backup_plan: redacted,
+    message
+});
 
 impl Rules {
     /// The decision at `now`: a few binary searches and a few days of hours.

@@ -61,7 +61,7 @@ pub struct AgreementState {
 }
 
 /// The rules of one agreement state, worked out once and cheap to ask.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Rules {
     /// The terms in force over time, oldest first; the first also governs what
     /// happened before it came into force.
@@ -72,7 +72,7 @@ pub struct Rules {
 }
 
 /// What one version of the terms makes of the rules, from `since` on.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 struct Period {
     since: Option<Timestamp>,
     lockout_hours: u32,
@@ -106,6 +106,24 @@ impl Period {
         }
     }
 }
+
+crate::redacted_debug!(Rules {
+    periods,
+    resources,
+    lockouts,
+    callbacks
+});
+
+crate::redacted_debug!(Period {
+    since,
+    lockout_hours,
+    call_max_ms,
+    return_call_minutes,
+    time_zone,
+    backup_plan: redacted,
+    availability,
+    behaviors
+});
 
 /// What the log shows beside a call.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]

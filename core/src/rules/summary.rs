@@ -62,11 +62,16 @@ pub struct CallbackOutcome {
 }
 
 /// How many calls named a skill (once per call).
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, PartialEq, Eq, serde::Serialize)]
 pub struct SkillCount {
     pub skill: String,
     pub count: usize,
 }
+
+crate::redacted_debug!(SkillCount {
+    skill: redacted,
+    count
+});
 
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct UrgeChange {

@@ -16,13 +16,20 @@ use crate::rules::{in_force, Proposal, Version};
 use crate::time::Timestamp;
 
 /// One line of `agreement list`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct AgreementListItem {
     pub id: AgreementId,
     pub client_name: String,
     pub therapist_name: String,
     pub status: AgreementStatus,
 }
+
+crate::redacted_debug!(AgreementListItem {
+    id,
+    client_name: redacted,
+    therapist_name: redacted,
+    status
+});
 
 /// Everything `agreement show` presents.
 #[derive(Clone, Debug)]
@@ -355,6 +362,7 @@ impl Store {
     /// is written; on any error the store is unchanged.
     pub fn import(&mut self, bytes: &[u8]) -> Result<ImportOutcome> {
         self.me()?;
+        crate::inflation::check_import(bytes)?;
         let mut incoming = AutoCommit::load(bytes)
             .map_err(|_| Error::NotAnAgreement("the file is not an Automerge document".into()))?;
         let snapshot = doc::read_agreement(&incoming)?;

@@ -184,7 +184,7 @@ fn not_a_database(e: rusqlite::Error) -> Error {
         Some(rusqlite::ErrorCode::NotADatabase) => {
             Error::StoreUnusable("the file is not a Coachline store (not a SQLite database)".into())
         }
-        _ => Error::Storage(e),
+        _ => e.into(),
     }
 }
 
@@ -198,6 +198,7 @@ pub fn open(path: &Path) -> Result<Connection> {
             | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
     check_ownership(&conn)?;
+    check_intact(path, &conn)?;
     let pages: i64 = conn.pragma_query_value(None, "page_count", |r| r.get(0))?;
     if pages == 0 {
         // A new file, before its first page is written: lets compaction hand the
@@ -215,6 +216,57 @@ pub fn open(path: &Path) -> Result<Connection> {
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     migrate(&conn)?;
     Ok(conn)
+}
+
+/// Refuses a store file that is damaged, before anything is written to it: one
+/// shorter than its header says (truncated, checked from the header alone), or one
+/// that SQLite's `quick_check` finds fault with (every page of every b-tree read
+/// once: 0.4 ms in the README's open figure for the five-year client store, 680 KB
+/// with 3,000 calls, and 0.9 ms on a fresh connection to it; well under the 2 ms that
+/// would have made it run only once an error hints at damage, so it runs at every
+/// open and damage is found before anything is written).
+fn check_intact(path: &Path, conn: &Connection) -> Result<()> {
+    let damaged = || Error::StoreUnusable(crate::error::DAMAGED.into());
+    if truncated(path)? {
+        return Err(damaged());
+    }
+    let problems: Vec<String> = conn
+        .prepare("PRAGMA quick_check")
+        .and_then(|mut stmt| stmt.query_map([], |r| r.get(0))?.collect())
+        .map_err(|_| damaged())?;
+    if problems != ["ok"] {
+        return Err(damaged());
+    }
+    Ok(())
+}
+
+/// Whether the file is shorter than the database its header describes, or not a
+/// whole number of pages. The header's page count is trusted only when SQLite
+/// would trust it (its change counter matches the version-valid-for number); pages a
+/// crash left in the write-ahead log are not in the file and not in that count.
+fn truncated(path: &Path) -> Result<bool> {
+    let Ok(mut file) = std::fs::File::open(path) else {
+        return Ok(false);
+    };
+    let len = file.metadata()?.len();
+    let mut header = [0u8; 100];
+    if len == 0 {
+        return Ok(false);
+    }
+    if file.read_exact(&mut header).is_err() {
+        return Ok(true);
+    }
+    let be32 = |at: usize| u32::from_be_bytes(header[at..at + 4].try_into().expect("4 bytes"));
+    let page_size = match u16::from_be_bytes([header[16], header[17]]) {
+        1 => 65536,
+        n => u64::from(n),
+    };
+    if page_size < 512 || !page_size.is_power_of_two() {
+        return Ok(true);
+    }
+    let pages = u64::from(be32(28));
+    let trusted = pages > 0 && be32(24) == be32(92);
+    Ok(len % page_size != 0 || (trusted && pages * page_size > len))
 }
 
 /// Refuses databases that belong to something else or to a newer Coachline.

@@ -14,6 +14,7 @@ mod coaching;
 mod journal;
 mod migrations;
 mod projection;
+mod salvage;
 mod sync;
 
 use std::cell::RefCell;
@@ -35,16 +36,24 @@ pub use agreements::{AgreementListItem, AgreementView, ImportOutcome};
 pub use coaching::CallAttempt;
 pub use journal::LogEntry;
 pub use migrations::{APPLICATION_ID, SCHEMA_VERSION};
+pub use salvage::SalvageReport;
 pub use sync::{PeerInfo, SyncOutcome};
 
 /// The device's public identity, safe to show.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, PartialEq, Eq, serde::Serialize)]
 pub struct IdentityInfo {
     pub role: Role,
     pub name: String,
     pub public_key: String,
     pub fingerprint: String,
 }
+
+crate::redacted_debug!(IdentityInfo {
+    role,
+    name: redacted,
+    public_key,
+    fingerprint
+});
 
 impl IdentityInfo {
     fn of(identity: &DeviceIdentity) -> Self {

@@ -12,8 +12,10 @@ use super::{chunks, projection, Agreement, Store};
 use crate::doc::{self, Changed, Writer};
 use crate::error::{Error, InvitationProblem, Rejection, Result};
 use crate::identity::{self, fingerprint};
+use crate::inflation;
 use crate::model::{AgreementId, Pairing, Role};
 use crate::sync::envelope::{self, device_id, Envelope, Kind, Route};
+use crate::sync::fragments::Sender;
 use crate::sync::invitation::{self, Invitation};
 use crate::sync::join;
 use crate::sync::seal::{KeyPair, Psk};
@@ -397,6 +399,7 @@ impl Store {
                     .issued(psk_id)?
                     .filter(|i| i.agreement == id)
                     .ok_or(Error::InvitationRefused(InvitationProblem::Forged))?;
+                refuse_unusable_invitation(&issued, &header, known, sync_key, now)?;
                 (*sync_key, Some((*psk_id, issued)))
             }
         };
@@ -404,7 +407,13 @@ impl Store {
         if header.counter <= last {
             return Err(rejected(Rejection::Replayed));
         }
-        self.fragments.check(&header).map_err(rejected)?;
+        let sender = Sender {
+            key: &sender_key,
+            paired: known.is_some_and(|p| p.sync_key == sender_key),
+        };
+        self.fragments
+            .check(&header, sender, envelope.sealed_len())
+            .map_err(rejected)?;
         let psk = invitation
             .as_ref()
             .map(|(psk_id, issued)| (issued.secret, *psk_id));
@@ -413,7 +422,7 @@ impl Store {
             &sender_key,
             psk.as_ref().map(|(secret, id)| Psk { secret, id }),
         )?;
-        let Some(body) = self.fragments.add(&header, fragment) else {
+        let Some(body) = self.fragments.add(&header, sender, fragment) else {
             return Ok(SyncOutcome {
                 agreement: id,
                 buffered: true,
@@ -454,6 +463,7 @@ impl Store {
         };
         let message =
             Message::decode(sync_bytes).map_err(|_| rejected(Rejection::InvalidContent))?;
+        check_inflation(&message)?;
         let paired = spend.is_some() || peer.join_secret.is_some();
         peer.join_secret = None;
         peer.received_counter = header.counter;
@@ -747,6 +757,47 @@ impl Store {
             })
         })
         .transpose()
+    }
+}
+
+/// Refuses a joining client's message that its invitation cannot let in, from the
+/// header alone: before any fragment is opened or held, so that someone who merely saw
+/// a spent or expired invitation line costs the therapist's phone no memory and
+/// cannot hold back the real client's messages. An invitation spent by the very
+/// sender (a paired client that has not heard back yet) is still let through to be
+/// opened: only the body proves who sent it. Its claimed device must then be the
+/// paired peer, sealing with the key on record.
+fn refuse_unusable_invitation(
+    issued: &Issued,
+    header: &envelope::Header,
+    known: Option<&Peer>,
+    sync_key: &[u8; 32],
+    now: Timestamp,
+) -> Result<()> {
+    let by_sender = issued
+        .spent_by
+        .is_some_and(|key| device_id(&key) == header.sender);
+    if issued.spent && !by_sender {
+        return Err(Error::InvitationRefused(InvitationProblem::Spent));
+    }
+    if now >= issued.expires_at && !by_sender {
+        return Err(Error::InvitationRefused(InvitationProblem::Expired));
+    }
+    let imitated = known.is_some_and(|p| p.sync_key != *sync_key);
+    if imitated || (by_sender && known.is_none()) {
+        return Err(rejected(Rejection::UnknownSender));
+    }
+    Ok(())
+}
+
+/// Refuses a sync message whose changes would inflate past
+/// [`inflation::MAX_INFLATED`], before Automerge decompresses them.
+fn check_inflation(message: &Message) -> Result<()> {
+    let changes: Vec<u8> = message.changes.iter().flatten().copied().collect();
+    match inflation::inflated_size(&changes, inflation::MAX_INFLATED) {
+        Ok(_) => Ok(()),
+        Err(inflation::Problem::TooLarge) => Err(rejected(Rejection::TooLarge)),
+        Err(inflation::Problem::Malformed) => Err(rejected(Rejection::InvalidContent)),
     }
 }
 

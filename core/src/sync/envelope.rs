@@ -9,7 +9,8 @@
 //!  4     16   agreement id
 //! 20      8   sender device id    (the first 8 bytes of SHA-256 of its Ed25519 key:
 //! 28      8   recipient device id  the bytes of its fingerprint)
-//! 36      8   counter, big-endian: per sender and agreement, strictly increasing
+//! 36      8   counter, big-endian: per sender and agreement, strictly increasing,
+//!             below 2^63 (a store keeps it as SQLite's signed 64-bit integer)
 //! 44      2   fragment index
 //! 46      2   fragment count
 //! join only:
@@ -39,6 +40,9 @@ use crate::model::AgreementId;
 pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
 /// The most fragments one sync message may be cut into (64 MiB in all).
 pub const MAX_FRAGMENTS: u16 = 1024;
+/// Counters are below 2^63: a store keeps them as SQLite's signed 64-bit integers, and
+/// a peer's counter at or above it could never be stored (nor reached honestly).
+pub const MAX_COUNTER: u64 = i64::MAX as u64;
 /// The largest fragment of a sync message that fits in one sealed message.
 pub const MAX_FRAGMENT_BYTES: usize =
     MAX_MESSAGE_BYTES - JOIN_HEADER_BYTES - ENCAPSULATED_KEY_BYTES - TAG_BYTES;
@@ -132,7 +136,8 @@ impl Header {
             count: u16_at(46)?,
         };
         let fragments_ok = header.count >= 1 && header.count <= MAX_FRAGMENTS;
-        (fragments_ok && header.index < header.count).then_some((header, len))
+        let counter_ok = header.counter <= MAX_COUNTER;
+        (fragments_ok && counter_ok && header.index < header.count).then_some((header, len))
     }
 }
 
@@ -156,6 +161,11 @@ impl<'a> Envelope<'a> {
             header_bytes,
             sealed,
         })
+    }
+
+    /// The length of the sealed part: at least that of the fragment it opens to.
+    pub fn sealed_len(&self) -> usize {
+        self.sealed.len()
     }
 
     /// The fragment inside, if it was sealed by `sender` (public sync key) for
@@ -333,5 +343,17 @@ mod tests {
             .remove(0);
         message[45] = 1; // fragment index 1 of 1
         assert!(malformed(&message));
+        // Counters from 2^63 on, which no store could record.
+        for counter in [MAX_COUNTER + 1, u64::MAX] {
+            let message = seal_all(&route(&agreement, &keys), counter, b"x")
+                .unwrap()
+                .remove(0);
+            assert!(malformed(&message), "{counter}");
+        }
+        let highest = seal_all(&route(&agreement, &keys), MAX_COUNTER, b"x").unwrap();
+        assert_eq!(
+            Envelope::parse(&highest[0]).unwrap().header.counter,
+            MAX_COUNTER
+        );
     }
 }

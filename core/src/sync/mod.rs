@@ -25,13 +25,18 @@
 //! Every message is sealed for exactly one peer with HPKE in auth mode ([`seal`]),
 //! inside a versioned envelope whose header — agreement, sender, recipient, counter,
 //! fragment — is authenticated with it ([`envelope`]). Before anything is applied,
-//! a receiver refuses, in this order: a malformed envelope; one addressed to another
-//! device; one from a device that is not the agreement's paired peer; a counter not
-//! above the last one accepted from that peer (a replay, or a message overtaken by a
-//! newer one); and one that does not open (any changed byte). Then the content must
-//! be a valid change of that agreement, checked like an import before anything is
-//! stored. A refused message leaves the store exactly as it was: document, sync
-//! state, counters.
+//! a receiver refuses, in this order: a malformed envelope (counters are below 2^63);
+//! one addressed to another device; one from a device that is not the agreement's
+//! paired peer — or, for a joining client's message, one whose invitation is unknown,
+//! spent by another device or expired, or that imitates the paired peer's device id
+//! under another key, all decided from the header before any fragment is opened or
+//! held; a counter not above the last one accepted from that peer (a replay, or a
+//! message overtaken by a newer one); a fragment there is no room to hold
+//! ([`fragments`] bounds what unpaired senders may leave waiting); and one that does
+//! not open (any changed byte). Then the content must be a valid change of that
+//! agreement that inflates to at most [`crate::inflation::MAX_INFLATED`] bytes,
+//! checked like an import before anything is stored. A refused message leaves the
+//! store exactly as it was: document, sync state, counters.
 //!
 //! ## Sessions
 //!

@@ -685,3 +685,5 @@ fn a_therapist_who_replaces_their_phone_gets_each_agreement_back_in_person() {
         Rejection::UnknownSender
     );
 }
+
+mod hostile;
