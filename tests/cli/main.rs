@@ -4,6 +4,8 @@ mod agreement;
 mod bad_input;
 mod coaching;
 mod convergence;
+#[cfg(unix)]
+mod crash;
 mod many_hands;
 mod phone;
 mod salvage;

@@ -426,4 +426,6 @@ fn same_heads(a: &[ChangeHash], b: &[ChangeHash]) -> bool {
 }
 
 #[cfg(test)]
+mod many_hands_tests;
+#[cfg(test)]
 mod tests;
