@@ -12,7 +12,9 @@
 //!   the schema, or a new `terms` or collection map) changes the agreement's header;
 //! - a document has one first change: another change without dependencies starts a
 //!   different document that merely reuses the id (a look-alike);
-//! - nothing is ever deleted: not an entry, not a field, not a tombstone;
+//! - nothing is ever deleted: not an entry, not a field, not a tombstone (Automerge's
+//!   own delete of the losing values, when a term is set again over a conflict, is
+//!   admitted as long as the term keeps a value);
 //! - an entry's fields are written by the change that creates it, and afterwards
 //!   only the fields its life adds, each once: a call's end (`ended_at`, `outcome`,
 //!   `suggested`, `urge_after`), a removal (`removed_at`), a retraction
@@ -186,6 +188,9 @@ impl Admission<'_> {
             }
             let target = self.target(&op.obj)?;
             let made = match (&op.action, &target) {
+                // Automerge writes a term's value again, over a conflict, as a delete
+                // of the values that lost it: the term keeps a value.
+                (OpType::Delete, Target::Terms) if self.term_is_set(key) => None,
                 (OpType::Delete, _) => return Err(Violation::Deletion),
                 (OpType::Increment(_) | OpType::MarkBegin(_) | OpType::MarkEnd(_), _) => {
                     return Err(Violation::Malformed)
@@ -234,6 +239,12 @@ impl Admission<'_> {
             }
         }
         Ok(())
+    }
+
+    /// Whether the term `key` has a value in the merged document.
+    fn term_is_set(&self, key: &str) -> bool {
+        let terms = self.doc.get(automerge::ROOT, "terms").ok().flatten();
+        terms.is_some_and(|(_, obj)| matches!(self.doc.get(&obj, key), Ok(Some(_))))
     }
 
     /// A new entry `key` in a collection: refused if the id exists already.

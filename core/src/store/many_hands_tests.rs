@@ -16,6 +16,7 @@ use proptest::prelude::*;
 
 use super::*;
 use crate::model::{CallEnd, CallReason, CallStart, TermKey};
+use crate::sync::session::KEEPALIVE_HOURS;
 
 /// What a side holds, as the model sees it: one fact per acknowledged write.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -184,6 +185,9 @@ impl World {
                 }
                 std::fs::copy(copy, &self.path).unwrap();
                 self.device_facts = facts;
+                // Nothing tells either phone of the restore until they exchange a
+                // message: the keep-alive does, at the latest one period later.
+                self.now = self.now.plus_hours(KEEPALIVE_HOURS);
             }
             Step::Sync(hand) => self.sync(*hand),
         }

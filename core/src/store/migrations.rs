@@ -22,10 +22,12 @@ pub const SCHEMA_VERSION: i32 = 2;
 /// Version 2: signatures carry the canonical terms they sign, so the terms a version
 /// put in force can be read back. A signature stored without them no longer verifies
 /// (the signed message changed too: it now covers the signer's name), exactly as a
-/// rebuild of the projection would judge it. Pairing records name the client's keys.
+/// rebuild of the projection would judge it. Pairing records name the parties' keys.
+/// Peers remember when the two last exchanged a message (the sync keep-alive).
 const SCHEMA_V2: &str = "
 ALTER TABLE signatures ADD COLUMN signed_terms TEXT;
 UPDATE signatures SET verifies = 0;
+ALTER TABLE peers ADD COLUMN contact_at INTEGER;
 CREATE TABLE pairings (
     ag INTEGER NOT NULL, id TEXT NOT NULL,
     role TEXT NOT NULL, key BLOB NOT NULL, paired_at INTEGER NOT NULL,

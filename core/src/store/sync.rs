@@ -131,8 +131,8 @@ fn write_peer(tx: &Transaction<'_>, agreement: &AgreementId, peer: &Peer) -> Res
     tx.prepare_cached(
         "INSERT OR REPLACE INTO peers (agreement, role, identity_key, sync_key, paired_at, \
          join_secret, sent_counter, received_counter, sync_state, their_heads, their_need, \
-         sent_heads, reply_owed, awaiting_since) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+         sent_heads, reply_owed, awaiting_since, contact_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
     )?
     .execute(params![
         agreement.as_str(),
@@ -149,6 +149,7 @@ fn write_peer(tx: &Transaction<'_>, agreement: &AgreementId, peer: &Peer) -> Res
         s.sent_heads.as_deref().map(projection::heads_bytes),
         s.reply_owed,
         s.awaiting_since.map(Timestamp::millis),
+        s.contact_at.map(Timestamp::millis),
     ])?;
     Ok(())
 }
@@ -476,7 +477,7 @@ impl Store {
                 )
             }
             None => {
-                let created = self.adopt(&id, &mut peer, message)?;
+                let created = self.adopt(&id, &mut peer, message, now)?;
                 (created, created)
             }
         };
@@ -536,7 +537,7 @@ impl Store {
         } else {
             doc::changed_entries(&doc.diff(&before, &after))
         };
-        peer.session.received(&state, &summary, &after);
+        peer.session.received(&state, &summary, &after, now);
         let peer = &*peer;
         let also = |tx: &Transaction<'_>| {
             write_peer(tx, &agreement.id, peer)?;
@@ -556,7 +557,13 @@ impl Store {
     /// valid agreement (checked like an import) with the invitation's id, in which the
     /// issuing phone's key is recorded for its party.
     /// Returns whether the agreement arrived (a message may carry no document yet).
-    fn adopt(&mut self, id: &AgreementId, peer: &mut Peer, message: Message) -> Result<bool> {
+    fn adopt(
+        &mut self,
+        id: &AgreementId,
+        peer: &mut Peer,
+        message: Message,
+        now: Timestamp,
+    ) -> Result<bool> {
         let summary = MessageSummary::of(&message);
         let mut doc = AutoCommit::new();
         let mut state = peer.session.state(true);
@@ -567,7 +574,7 @@ impl Store {
         let mut authors = self.authors(None)?;
         authors.add(&peer.identity_key, peer.role);
         doc::admit(&mut doc, &[], &authors).map_err(Error::Refused)?;
-        peer.session.received(&state, &summary, &heads);
+        peer.session.received(&state, &summary, &heads, now);
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -666,13 +673,14 @@ impl Store {
             Option<Vec<u8>>,
             bool,
             Option<i64>,
+            Option<i64>,
         );
         let row: Option<Row> = self
             .conn
             .prepare_cached(
                 "SELECT role, identity_key, sync_key, paired_at, join_secret, sent_counter, \
                  received_counter, sync_state, their_heads, their_need, sent_heads, \
-                 reply_owed, awaiting_since FROM peers WHERE agreement = ?1",
+                 reply_owed, awaiting_since, contact_at FROM peers WHERE agreement = ?1",
             )?
             .query_row([id.as_str()], |r| {
                 Ok((
@@ -689,6 +697,7 @@ impl Store {
                     r.get(10)?,
                     r.get(11)?,
                     r.get(12)?,
+                    r.get(13)?,
                 ))
             })
             .optional()?;
@@ -706,6 +715,7 @@ impl Store {
             sent_heads,
             owed,
             awaiting,
+            contact,
         )) = row
         else {
             return Ok(None);
@@ -731,6 +741,7 @@ impl Store {
                     .transpose()?,
                 reply_owed: owed,
                 awaiting_since: awaiting.map(Timestamp::from_millis),
+                contact_at: contact.map(Timestamp::from_millis),
             },
         }))
     }

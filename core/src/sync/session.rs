@@ -26,6 +26,12 @@
 //!   answer came within [`RESEND_AFTER_MINUTES`]. When both sides hold the same heads
 //!   and each has told the other, nothing is due: a pass over hundreds of quiet
 //!   agreements reads one row each and loads no document.
+//! - **A keep-alive.** Nothing in the protocol can notice, without a message, that a
+//!   phone was restored from a backup: its file brings back an older session that is
+//!   consistent with its older document, while the peer's session still describes the
+//!   phone as it was. So a message is also due when the two have not exchanged one
+//!   for [`KEEPALIVE_HOURS`]; its answer then brings the restored phone back what it
+//!   had lost. A quiet pair exchanges about one small message per period.
 
 use automerge::sync::{Capability, Have, Message, State};
 use automerge::ChangeHash;
@@ -35,6 +41,10 @@ use crate::time::Timestamp;
 /// How long a sent message may go unanswered before it is sent again (the message,
 /// or its answer, may have been lost).
 pub const RESEND_AFTER_MINUTES: i64 = 10;
+
+/// How long two phones may go without exchanging a message before one is due
+/// anyway (see the module docs: a restored phone is noticed this way).
+pub const KEEPALIVE_HOURS: i64 = 6;
 
 /// What a store keeps about its sync with one peer.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -51,6 +61,8 @@ pub struct Session {
     pub reply_owed: bool,
     /// When we last sent, if nothing was received since.
     pub awaiting_since: Option<Timestamp>,
+    /// When we last sent a message to the peer or accepted one from it.
+    pub contact_at: Option<Timestamp>,
 }
 
 fn same(a: &[ChangeHash], b: &[ChangeHash]) -> bool {
@@ -66,7 +78,10 @@ impl Session {
         let waiting = self
             .awaiting_since
             .is_some_and(|since| now < since.plus_minutes(RESEND_AFTER_MINUTES));
-        if self.reply_owed {
+        let idle = self
+            .contact_at
+            .is_none_or(|at| now >= at.plus_hours(KEEPALIVE_HOURS));
+        if self.reply_owed || idle {
             return true;
         }
         match (&self.sent_heads, &self.their_heads) {
@@ -103,12 +118,19 @@ impl Session {
         self.their_need.clear();
         self.reply_owed = false;
         self.awaiting_since = Some(now);
+        self.contact_at = Some(now);
     }
 
-    /// Records a message from the peer, after `state` received it and our document
-    /// holds `ours`. The peer is owed an answer unless it already holds our heads
-    /// and knows we hold them too.
-    pub fn received(&mut self, state: &State, message: &MessageSummary, ours: &[ChangeHash]) {
+    /// Records a message from the peer, accepted at `now`, after `state` received it
+    /// and our document holds `ours`. The peer is owed an answer unless it already
+    /// holds our heads and knows we hold them too.
+    pub fn received(
+        &mut self,
+        state: &State,
+        message: &MessageSummary,
+        ours: &[ChangeHash],
+        now: Timestamp,
+    ) {
         self.shared_heads = state.shared_heads.clone();
         self.their_heads = Some(message.heads.clone());
         self.their_need = message.need.clone();
@@ -119,6 +141,7 @@ impl Session {
                 .as_deref()
                 .is_some_and(|last| same(last, ours));
         self.awaiting_since = None;
+        self.contact_at = Some(now);
     }
 
     /// The persisted form of the shared heads: Automerge's own encoding.
@@ -184,7 +207,7 @@ mod tests {
         let summary = MessageSummary::of(&message);
         let mut state = sb.state(holds(b, sb));
         b.sync().receive_sync_message(&mut state, message).unwrap();
-        sb.received(&state, &summary, &b.get_heads());
+        sb.received(&state, &summary, &b.get_heads(), at);
         Some(len)
     }
 
@@ -247,6 +270,23 @@ mod tests {
         assert!(sa.is_due(&a.get_heads(), later));
         send(&mut a, &mut sa, &mut b, &mut sb, later).unwrap();
         assert_eq!(a.get_heads(), b.get_heads());
+    }
+
+    #[test]
+    fn a_quiet_pair_exchanges_a_message_once_per_keepalive_period() {
+        let mut a = AutoCommit::new();
+        a.put(ROOT, "x", 1).unwrap();
+        let mut b = AutoCommit::new();
+        let (mut sa, mut sb) = (Session::default(), Session::default());
+        quiesce(&mut a, &mut sa, &mut b, &mut sb);
+        let almost = now().plus_hours(KEEPALIVE_HOURS).plus_minutes(-1);
+        assert!(!sa.is_due(&a.get_heads(), almost) && !sb.is_due(&b.get_heads(), almost));
+        let later = now().plus_hours(KEEPALIVE_HOURS);
+        assert!(sa.is_due(&a.get_heads(), later));
+        send(&mut a, &mut sa, &mut b, &mut sb, later).unwrap();
+        // Received, it counts as contact: the other side stays quiet, and so do both.
+        assert!(!sb.is_due(&b.get_heads(), later));
+        assert!(!sa.is_due(&a.get_heads(), later.plus_minutes(RESEND_AFTER_MINUTES)));
     }
 
     #[test]

@@ -4,6 +4,7 @@ use super::*;
 use crate::identity::{AgreementStatus, DeviceIdentity};
 use crate::model::{CallEnd, CallReason, CallStart, TermKey};
 use crate::sync::envelope::MAX_MESSAGE_BYTES;
+use crate::sync::session::KEEPALIVE_HOURS;
 use automerge::transaction::Transactable;
 use automerge::ReadDoc;
 
@@ -147,11 +148,17 @@ fn pairing_brings_the_agreement_to_the_client_and_then_falls_quiet() {
     assert_eq!(ours.fingerprint, p.client.whoami().unwrap().fingerprint);
     assert_eq!(p.client.select_synced_agreement(None).unwrap(), p.id);
 
-    // Quiet, even much later and after reopening.
-    let later = t0().plus_hours(100);
+    // Quiet, later and after reopening, until the keep-alive period has passed.
+    let later = t0().plus_hours(KEEPALIVE_HOURS).plus_minutes(-1);
     assert_eq!(p.client.sync_next(&p.id, later).unwrap(), None);
     let mut reopened = Store::open(p.dir.path().join("t.db")).unwrap();
     assert_eq!(reopened.sync_next(&p.id, later).unwrap(), None);
+    // Then one small message, and quiet again on both sides.
+    let much_later = t0().plus_hours(100);
+    let (messages, _) = send(&mut p.client, &mut reopened, &p.id, much_later);
+    assert_eq!(messages, 1);
+    assert_eq!(reopened.sync_next(&p.id, much_later).unwrap(), None);
+    assert_eq!(p.client.sync_next(&p.id, much_later).unwrap(), None);
 }
 
 #[test]
