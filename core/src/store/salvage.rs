@@ -376,12 +376,23 @@ mod tests {
         let ragged = dir.path().join("ragged.db");
         std::fs::write(&ragged, &whole[..whole.len() - 100]).unwrap();
 
-        for file in [&damaged, &truncated, &ragged] {
+        for file in [&truncated, &ragged] {
             let before = std::fs::read(file).unwrap();
             let reason = unusable(Store::open(file));
             assert!(reason.contains("damaged"), "{reason}");
             assert_eq!(std::fs::read(file).unwrap(), before, "{}", file.display());
         }
+        // A damaged page is found when it is read: the read is refused, typed, and
+        // the file is left as it was.
+        let before = std::fs::read(&damaged).unwrap();
+        let mut store = Store::open(&damaged).unwrap();
+        let reason = match store.preload(&b) {
+            Err(Error::StoreUnusable(reason)) => reason,
+            other => panic!("expected an unusable store, got {other:?}"),
+        };
+        assert!(reason.contains("damaged"), "{reason}");
+        drop(store);
+        assert_eq!(std::fs::read(&damaged).unwrap(), before);
         // The intact store still opens.
         Store::open(&path).unwrap();
     }
