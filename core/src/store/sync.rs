@@ -332,7 +332,6 @@ impl Store {
             return Ok(None);
         };
         peer.session.sent(&state, now);
-        peer.sent_counter = next_counter(peer.sent_counter, now);
         let me = self.me()?;
         let (my_secret, my_public) = (me.sync_secret_bytes(), me.sync_public_key());
         let (kind, body, psk_id) = match &peer.join_secret {
@@ -362,10 +361,17 @@ impl Store {
                 id: &psk_id,
             }),
         };
-        let mut sealed = envelope::seal_all(&route, peer.sent_counter, &body)?;
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        // Under the write lock: another process on this file (the app's worker, the
+        // CLI) may have sent to the peer since the row was read; never reuse its counter.
+        let stored: i64 = tx
+            .prepare_cached("SELECT sent_counter FROM peers WHERE agreement = ?1")?
+            .query_row([id.as_str()], |r| r.get(0))?;
+        let sent_counter = next_counter(counter(stored)?.max(peer.sent_counter), now);
+        let mut sealed = envelope::seal_all(&route, sent_counter, &body)?;
+        peer.sent_counter = sent_counter;
         write_peer(&tx, id, &peer)?;
         tx.commit()?;
         let first = sealed.remove(0);
