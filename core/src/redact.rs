@@ -292,6 +292,7 @@ mod tests {
                     },
                     signed_versions: vec![version(&id)],
                     proposal: None,
+                    paired_phones: Vec::new(),
                 }),
             ),
             (

@@ -271,6 +271,17 @@ fn a_lost_phone_on_either_side_is_replaced_by_pairing_again_and_history_stays() 
     quiesce(&new_therapist, &new_client, dir.path());
     let show = new_client.json(&["agreement", "show"]);
     assert_eq!(show["status"], "active");
+    let mut phones: Vec<&str> = show["paired_phones"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["role"].as_str().unwrap())
+        .collect();
+    phones.sort();
+    assert_eq!(phones, ["client", "client", "therapist"]);
+    assert!(new_client
+        .ok(&["agreement", "show"])
+        .contains("Paired phones:"));
     assert!(show["signatures"]
         .as_array()
         .unwrap()

@@ -89,6 +89,10 @@ class SyncTest {
                 val view = client.agreement(id)
                 assertEquals(AgreementStatus.ACTIVE, view.status)
                 assertTrue(view.signatures.all { it.valid })
+                val handedOver = view.pairedPhones.last()
+                assertEquals(Role.THERAPIST, handedOver.role)
+                assertEquals(newPhone.identity()!!.fingerprint, handedOver.fingerprint)
+                assertTrue(handedOver.valid)
             } finally {
                 newPhone.close()
             }

@@ -103,7 +103,9 @@ def test_a_clients_new_phone_pairs_again_and_keeps_the_history(phones, tmp_path)
         new_phone.create_identity(Role.CLIENT, "Sam", MONDAY_MORNING)
         new_phone.join_agreement(therapist.invite(agreement_id, MONDAY_MORNING), MONDAY_MORNING)
         quiesce(new_phone, therapist, agreement_id, MONDAY_MORNING)
-        assert new_phone.agreement(agreement_id).status == AgreementStatus.ACTIVE
+        view = new_phone.agreement(agreement_id)
+        assert view.status == AgreementStatus.ACTIVE
+        assert [(p.role, p.valid) for p in view.paired_phones] == [(Role.CLIENT, True), (Role.CLIENT, True)]
         assert len(new_phone.log(agreement_id, 10)) == 1
         assert new_phone.status(agreement_id, MONDAY_MORNING + HOUR).permission == Permission.LOCKED_OUT
     finally:

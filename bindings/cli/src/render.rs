@@ -103,6 +103,12 @@ pub fn agreement_json(view: &AgreementView) -> Value {
         "terms": terms_json(&view.terms),
         "in_force": in_force,
         "proposal": proposal,
+        "paired_phones": view.paired_phones.iter().map(|p| json!({
+            "role": p.role,
+            "fingerprint": p.fingerprint,
+            "paired_at": p.paired_at,
+            "valid": p.valid,
+        })).collect::<Vec<_>>(),
         "resources": view.resources,
         "behaviors": view.behaviors.iter().map(|b| json!({
             "id": b.id, "label": b.label, "triggers_lockout": b.triggers_lockout,
@@ -227,6 +233,20 @@ pub fn agreement_text(view: &AgreementView) -> String {
             sig.record.signature.signed_at,
             fingerprint(&sig.record.signature.public_key)
         ));
+    }
+    if !view.paired_phones.is_empty() {
+        line("\nPaired phones:".into());
+        for p in &view.paired_phones {
+            let verdict = if p.valid {
+                "its key counts"
+            } else {
+                "INVALID: the record does not verify, its key does not count"
+            };
+            line(format!(
+                "  {} phone {} paired at {}: {verdict}",
+                p.role, p.fingerprint, p.paired_at
+            ));
+        }
     }
     match (view.signed_versions.last(), &view.proposal) {
         (None, _) => {

@@ -437,6 +437,16 @@ impl From<AgreementView> for Agreement {
                 terms_hash_hex: hex::encode(version.signed.hash),
                 terms: version.signed.terms.clone().into(),
             }),
+            paired_phones: v
+                .paired_phones
+                .into_iter()
+                .map(|p| PairedPhone {
+                    role: p.role.into(),
+                    fingerprint: p.fingerprint,
+                    paired_at_ms: p.paired_at.millis(),
+                    valid: p.valid,
+                })
+                .collect(),
             proposal: v.proposal.map(|p| Proposal {
                 terms: p.terms.into_iter().map(Into::into).collect(),
                 resources: p.resources,

@@ -320,6 +320,23 @@ pub struct Agreement {
     /// What `terms` change in the version in force, until both sign them; `null`
     /// when they change nothing.
     pub proposal: Option<Proposal>,
+    /// Every phone a pairing record names, oldest first (a replaced phone, or one
+    /// paired in a party's name, is shown here on both phones).
+    pub paired_phones: Vec<PairedPhone>,
+}
+
+/// A phone a pairing record in the agreement names.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct PairedPhone {
+    /// The party it was paired for.
+    pub role: Role,
+    /// Its identity key's fingerprint, to compare with `IdentityInfo.fingerprint`.
+    pub fingerprint: String,
+    /// When it was paired.
+    pub paired_at_ms: i64,
+    /// The record holds (the phone's own proof, signed by a key of the other party),
+    /// so its key counts for its party.
+    pub valid: bool,
 }
 
 /// The version of the terms the rules enforce: the last one both parties signed.
@@ -989,6 +1006,7 @@ mod tests {
                         resources: true,
                         behaviors: false,
                     }),
+                    paired_phones: Vec::new(),
                 }),
             ),
             ("Holiday", Box::new(holiday)),

@@ -48,6 +48,21 @@ pub struct AgreementView {
     pub signed_versions: Vec<Version>,
     /// What the terms above change in the version in force, until both sign them.
     pub proposal: Option<Proposal>,
+    /// Every phone a pairing record names, oldest first: a party's new phone, or one
+    /// paired in its name, is in the document for both phones to see.
+    pub paired_phones: Vec<PairedPhone>,
+}
+
+/// A phone a pairing record names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PairedPhone {
+    pub role: Role,
+    /// The fingerprint of its identity key (compare with its `whoami`).
+    pub fingerprint: String,
+    pub paired_at: Timestamp,
+    /// The record holds: the phone's own proof, signed by a key the agreement
+    /// records for the other party. Only then does its key count.
+    pub valid: bool,
 }
 
 /// What an import did.
@@ -142,6 +157,15 @@ impl Store {
         let signatures = projection::signatures(&self.conn, ag)?;
         let keys = self.party_keys(id, &signatures)?;
         let assessment = identity::assess(&signatures, &hash, &keys);
+        let paired_phones = projection::pairings(&self.conn, ag)?
+            .into_iter()
+            .map(|p| PairedPhone {
+                valid: identity::pairing_verifies(id, &p, keys.of_role(p.role.other())),
+                fingerprint: identity::fingerprint(&p.key),
+                role: p.role,
+                paired_at: p.paired_at,
+            })
+            .collect();
         let signed_versions = in_force::versions(id, &assessment.signatures);
         let proposal = signed_versions
             .last()
@@ -157,6 +181,7 @@ impl Store {
             assessment,
             signed_versions,
             proposal,
+            paired_phones,
         })
     }
 

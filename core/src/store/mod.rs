@@ -32,7 +32,7 @@ use crate::identity::DeviceIdentity;
 use crate::model::{AgreementId, Role};
 use crate::time::Timestamp;
 
-pub use agreements::{AgreementListItem, AgreementView, ImportOutcome};
+pub use agreements::{AgreementListItem, AgreementView, ImportOutcome, PairedPhone};
 pub use coaching::CallAttempt;
 pub use journal::LogEntry;
 pub use migrations::{APPLICATION_ID, SCHEMA_VERSION};

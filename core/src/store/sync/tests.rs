@@ -638,6 +638,13 @@ fn a_client_who_loses_their_phone_pairs_a_new_one_and_keeps_everything() {
         let view = store.agreement(&p.id).unwrap();
         assert_eq!(view.assessment.status, AgreementStatus::Active);
         assert!(view.assessment.signatures.iter().all(|s| s.valid));
+        // Both client phones are in the agreement, for both phones to see.
+        let phones: Vec<(Role, bool)> = view
+            .paired_phones
+            .iter()
+            .map(|p| (p.role, p.valid))
+            .collect();
+        assert_eq!(phones, vec![(Role::Client, true), (Role::Client, true)]);
     }
     // The old phone's messages are refused from then on.
     p.client.report_behavior(&p.id, None, now, now).unwrap();
@@ -681,6 +688,15 @@ fn a_therapist_who_replaces_their_phone_gets_each_agreement_back_in_person() {
         assert!(view.assessment.signatures.iter().all(|s| s.valid));
     }
     new_phone.invite(&p.id, edit).unwrap();
+    let handed_over = &p.client.agreement(&p.id).unwrap().paired_phones[1];
+    assert_eq!(
+        (handed_over.role, handed_over.valid),
+        (Role::Therapist, true)
+    );
+    assert_eq!(
+        handed_over.fingerprint,
+        new_phone.whoami().unwrap().fingerprint
+    );
 
     // The lost phone's messages are refused by the client's phone.
     p.therapist
