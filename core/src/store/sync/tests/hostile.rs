@@ -14,6 +14,18 @@ fn stranger() -> DeviceIdentity {
 
 /// The messages someone holding the invitation `code` (seen over a shoulder, say)
 /// would seal with its own keys, claiming to be the device `sender`.
+/// Two fragments of a join message from `who`, under its own device id.
+fn stranger_joins(p: &Phones, code: &str, who: &DeviceIdentity, counter: u64) -> Vec<Vec<u8>> {
+    join_as(
+        p,
+        code,
+        who,
+        device_id(&who.public_key()),
+        counter,
+        &two_fragments(),
+    )
+}
+
 fn join_as(
     p: &Phones,
     code: &str,
@@ -101,14 +113,7 @@ fn a_fragment_under_a_spent_invitation_is_refused_before_it_is_opened_or_held() 
 
     // Someone who saw the line, under its own device id: refused at the first fragment.
     let eve = stranger();
-    let fragments = join_as(
-        &p,
-        &code,
-        &eve,
-        device_id(&eve.public_key()),
-        1 << 62,
-        &two_fragments(),
-    );
+    let fragments = stranger_joins(&p, &code, &eve, 1 << 62);
     assert_eq!(
         refused(p.therapist.sync_receive(&fragments[0], t0())),
         InvitationProblem::Spent
@@ -138,14 +143,7 @@ fn a_fragment_under_an_expired_invitation_is_refused_before_it_is_opened_or_held
     let code = p.therapist.invite(&p.id, t0()).unwrap();
     let late = t0().plus_hours(invitation::VALID_HOURS);
     let eve = stranger();
-    let fragments = join_as(
-        &p,
-        &code,
-        &eve,
-        device_id(&eve.public_key()),
-        1,
-        &two_fragments(),
-    );
+    let fragments = stranger_joins(&p, &code, &eve, 1);
     let before = everything(&mut p.therapist, &p.id);
     assert_eq!(
         refused(p.therapist.sync_receive(&fragments[0], late)),
@@ -190,14 +188,7 @@ fn too_many_partial_messages_from_unpaired_senders_are_refused_while_the_peer_ge
     let before = everything(&mut p.therapist, &p.id);
     for _ in 0..MAX_HELD_MESSAGES {
         let eve = stranger();
-        let fragments = join_as(
-            &p,
-            &code,
-            &eve,
-            device_id(&eve.public_key()),
-            1,
-            &two_fragments(),
-        );
+        let fragments = stranger_joins(&p, &code, &eve, 1);
         assert!(
             p.therapist
                 .sync_receive(&fragments[0], t0())
@@ -206,14 +197,7 @@ fn too_many_partial_messages_from_unpaired_senders_are_refused_while_the_peer_ge
         );
     }
     let eve = stranger();
-    let one_more = join_as(
-        &p,
-        &code,
-        &eve,
-        device_id(&eve.public_key()),
-        1,
-        &two_fragments(),
-    );
+    let one_more = stranger_joins(&p, &code, &eve, 1);
     assert_eq!(
         rejection(p.therapist.sync_receive(&one_more[0], t0())),
         Rejection::Busy
@@ -264,14 +248,7 @@ fn partial_messages_from_unpaired_senders_never_hold_more_than_the_byte_bound() 
 
     // A second stranger is refused too; the paired client is not.
     let mallory = stranger();
-    let other = join_as(
-        &p,
-        &code,
-        &mallory,
-        device_id(&mallory.public_key()),
-        1,
-        &two_fragments(),
-    );
+    let other = stranger_joins(&p, &code, &mallory, 1);
     assert_eq!(
         rejection(p.therapist.sync_receive(&other[0], t0())),
         Rejection::Busy
