@@ -6,12 +6,14 @@
 //! with its signature status and the latest 50 log entries; recording one call
 //! durably with the document loaded; loading the Automerge document; the status
 //! decision and the summary over a year; and the file size against a plain SQLite
-//! table of the same records.
+//! table of the same records. Then the same 5-year figures on a plaintext copy of
+//! the store: what encryption at rest costs.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use coachline_core::fixtures::{client_store, HistorySize};
+use coachline_core::fixtures::{client_store, key, HistorySize};
+use coachline_core::model::AgreementId;
 use coachline_core::model::{CallReason, CallStart};
 use coachline_core::store::{LogEntry, Store};
 use coachline_core::Timestamp;
@@ -111,7 +113,30 @@ fn plain_table_size(dir: &Path, log: &[LogEntry]) -> u64 {
     std::fs::metadata(&path).unwrap().len()
 }
 
-fn figures(years: usize) -> Figures {
+/// How a measurement opens the store: with its key, or (the comparison) a plaintext
+/// copy of the same records.
+type Open = fn(&Path) -> Store;
+
+fn encrypted(path: &Path) -> Store {
+    Store::open(path, &key()).unwrap()
+}
+
+fn unencrypted(path: &Path) -> Store {
+    Store::open_unencrypted(path).unwrap()
+}
+
+/// A generated history: the encrypted store and a plaintext copy of it.
+struct History {
+    _dir: tempfile::TempDir,
+    encrypted: std::path::PathBuf,
+    plaintext: std::path::PathBuf,
+    id: AgreementId,
+    end: Timestamp,
+    log: Vec<LogEntry>,
+    exported: Vec<u8>,
+}
+
+fn history(years: usize) -> History {
     let dir = tempfile::tempdir().unwrap();
     let end = Timestamp::parse_rfc3339("end", "2026-11-01T12:00:00Z").unwrap();
     let t = Instant::now();
@@ -120,13 +145,25 @@ fn figures(years: usize) -> Figures {
         "  generated {years}-year history in {:.1} s",
         t.elapsed().as_secs_f64()
     );
-    let path = dir.path().join("client.db");
+    let plaintext = dir.path().join("client-plaintext.db");
+    store.export_unencrypted(&plaintext).unwrap();
     let log = store.log(&id, usize::MAX >> 1).unwrap();
     let exported = store.export(&id).unwrap();
-    drop(store);
+    History {
+        encrypted: dir.path().join("client.db"),
+        plaintext,
+        _dir: dir,
+        id,
+        end,
+        log,
+        exported,
+    }
+}
 
+fn figures(h: &History, path: &Path, open: Open) -> Figures {
+    let (id, end, exported) = (&h.id, h.end, &h.exported);
     let open_read = measure(200, || {
-        let mut store = Store::open(&path).unwrap();
+        let mut store = open(path);
         let id = store.select_agreement(None).unwrap();
         let view = store.agreement(&id).unwrap();
         let log = store.log(&id, 50).unwrap();
@@ -135,35 +172,35 @@ fn figures(years: usize) -> Figures {
     });
 
     let load_doc = measure(10, || {
-        let mut store = Store::open(&path).unwrap();
-        store.preload(&id).unwrap();
-    }) - measure(10, || drop(Store::open(&path).unwrap()));
+        let mut store = open(path);
+        store.preload(id).unwrap();
+    }) - measure(10, || drop(open(path)));
     let load_plain = measure(10, || {
-        std::hint::black_box(automerge::AutoCommit::load(&exported).unwrap());
+        std::hint::black_box(automerge::AutoCommit::load(exported).unwrap());
     });
 
     // The first decision on a store just opened (or just changed) works out the rules.
     let first_status = measure(200, || {
-        let mut store = Store::open(&path).unwrap();
-        std::hint::black_box(store.status(&id, end).unwrap());
-    }) - measure(200, || drop(Store::open(&path).unwrap()));
+        let mut store = open(path);
+        std::hint::black_box(store.status(id, end).unwrap());
+    }) - measure(200, || drop(open(path)));
 
     // Then a status screen asks again as time goes by, a minute at a time.
-    let mut store = Store::open(&path).unwrap();
-    store.status(&id, end).unwrap();
+    let mut store = open(path);
+    store.status(id, end).unwrap();
     let mut minutes = 0;
     let status = measure(2000, || {
         minutes += 1;
-        std::hint::black_box(store.status(&id, end.plus_minutes(minutes)).unwrap());
+        std::hint::black_box(store.status(id, end.plus_minutes(minutes)).unwrap());
     });
     let summary_year = measure(50, || {
         std::hint::black_box(
             store
-                .summary(&id, Some(end.plus_hours(-24 * 365)), end)
+                .summary(id, Some(end.plus_hours(-24 * 365)), end)
                 .unwrap(),
         );
     });
-    store.preload(&id).unwrap();
+    store.preload(id).unwrap();
     let mut minute = 0;
     let record_call = measure(200, || {
         minute += 1;
@@ -175,21 +212,21 @@ fn figures(years: usize) -> Figures {
         )
         .unwrap();
         store
-            .start_call(&id, start, end.plus_minutes(minute))
+            .start_call(id, start, end.plus_minutes(minute))
             .unwrap();
     });
     drop(store);
     // As a phone does it: the app opens the store, records a call, and is killed.
     let cold_write = measure(20, || {
         minute += 1;
-        let mut store = Store::open(&path).unwrap();
+        let mut store = open(path);
         let start = CallStart::new(CallReason::News, None, &[], None).unwrap();
         store
-            .start_call(&id, start, end.plus_minutes(minute))
+            .start_call(id, start, end.plus_minutes(minute))
             .unwrap();
     });
     let actors = {
-        let mut doc = automerge::AutoCommit::load(&exported).unwrap();
+        let mut doc = automerge::AutoCommit::load(exported).unwrap();
         let mut actors: Vec<_> = doc
             .get_changes(&[])
             .iter()
@@ -199,9 +236,12 @@ fn figures(years: usize) -> Figures {
         actors.dedup();
         actors.len()
     };
-    checkpoint(&path);
-    let size_ratio =
-        std::fs::metadata(&path).unwrap().len() as f64 / plain_table_size(dir.path(), &log) as f64;
+    // Every connection is closed, so the write-ahead log is in the file.
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    assert!(!Path::new(&wal).exists());
+    let size_ratio = std::fs::metadata(path).unwrap().len() as f64
+        / plain_table_size(path.parent().unwrap(), &h.log) as f64;
     Figures {
         open_read,
         first_status,
@@ -217,16 +257,13 @@ fn figures(years: usize) -> Figures {
     }
 }
 
-/// Moves the WAL into the main file, so its size is the store's size.
-fn checkpoint(path: &Path) {
-    let conn = rusqlite::Connection::open(path).unwrap();
-    conn.pragma_update(None, "wal_checkpoint", "TRUNCATE")
-        .unwrap();
-}
-
 fn main() {
-    let one = figures(1);
-    let five = figures(5);
+    let (one, five) = (history(1), history(5));
+    let five_plain = figures(&five, &five.plaintext, unencrypted);
+    let (one, five) = (
+        figures(&one, &one.encrypted, encrypted),
+        figures(&five, &five.encrypted, encrypted),
+    );
     println!("\nStore figures (medians; release build)");
     println!("{:<58} {:>12} {:>12}", "", "1-year", "5-year");
     let row = |name: &str, a: String, b: String| println!("{name:<58} {a:>12} {b:>12}");
@@ -288,5 +325,49 @@ fn main() {
     println!(
         "open+read 5-year / 1-year: {:.2}x",
         five.open_read.as_secs_f64() / one.open_read.as_secs_f64()
+    );
+
+    println!("\nEncryption at rest: the same 5-year records, encrypted and not (medians)");
+    println!(
+        "{:<58} {:>12} {:>12} {:>7}",
+        "", "encrypted", "plaintext", "ratio"
+    );
+    let ratio = |name: &str, show: fn(Duration) -> String, a: Duration, b: Duration| {
+        println!(
+            "{name:<58} {:>12} {:>12} {:>6.2}x",
+            show(a),
+            show(b),
+            a.as_secs_f64() / b.as_secs_f64()
+        )
+    };
+    ratio(
+        "open store + agreement with status + latest 50 log entries",
+        micros,
+        five.open_read,
+        five_plain.open_read,
+    );
+    ratio(
+        "record one call durably (document loaded)",
+        micros,
+        five.record_call,
+        five_plain.record_call,
+    );
+    ratio(
+        "first status decision on a store just opened",
+        micros,
+        five.first_status,
+        five_plain.first_status,
+    );
+    ratio(
+        "open, record one call, close (the app killed between uses)",
+        millis,
+        five.cold_write,
+        five_plain.cold_write,
+    );
+    println!(
+        "{:<58} {:>11.2}x {:>11.2}x",
+        "store file / plain SQLite table of the same records",
+        five.size_ratio,
+        five_plain.size_ratio
     );
 }

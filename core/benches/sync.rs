@@ -16,7 +16,7 @@
 
 use std::time::{Duration, Instant};
 
-use coachline_core::fixtures::{client_store, HistorySize};
+use coachline_core::fixtures::{client_store, key, HistorySize};
 use coachline_core::model::{AgreementId, CallEnd, CallReason, CallStart, Role, TermKey};
 use coachline_core::store::Store;
 use coachline_core::Timestamp;
@@ -91,7 +91,7 @@ fn history_figures() {
         "  generated the 5-year history in {:.1} s",
         t.elapsed().as_secs_f64()
     );
-    let mut therapist = Store::open(dir.path().join("therapist.db")).unwrap();
+    let mut therapist = Store::open(dir.path().join("therapist.db"), &key()).unwrap();
     let document = client.export(&id).unwrap().len();
 
     // 2a. The therapist's phone has only the draft the client started from.
@@ -132,7 +132,7 @@ fn history_figures() {
     let from_therapist = rest_client;
 
     // 2b. A new client phone, with nothing, joins the therapist's full history.
-    let mut new_phone = Store::open(dir.path().join("new-phone.db")).unwrap();
+    let mut new_phone = Store::open(dir.path().join("new-phone.db"), &key()).unwrap();
     new_phone.init(Role::Client, "Sam", now).unwrap();
     let to_new_phone = pair(&mut therapist, &mut new_phone, &id, now);
     assert_eq!(therapist.heads(&id).unwrap(), new_phone.heads(&id).unwrap());
@@ -166,9 +166,9 @@ fn pass_figures() {
     let dir = tempfile::tempdir().unwrap();
     let now = Timestamp::parse_rfc3339("now", "2026-11-01T12:00:00Z").unwrap();
     let path = dir.path().join("therapist.db");
-    let mut therapist = Store::open(&path).unwrap();
+    let mut therapist = Store::open(&path, &key()).unwrap();
     therapist.init(Role::Therapist, "Dr. Rivera", now).unwrap();
-    let mut clients = Store::open(dir.path().join("clients.db")).unwrap();
+    let mut clients = Store::open(dir.path().join("clients.db"), &key()).unwrap();
     clients.init(Role::Client, "Clients", now).unwrap();
     let t = Instant::now();
     for i in 0..300 {
@@ -206,7 +206,7 @@ fn pass_figures() {
     };
     let quiet = now.plus_hours(1);
     let t = Instant::now();
-    let mut store = Store::open(&path).unwrap();
+    let mut store = Store::open(&path, &key()).unwrap();
     let (messages, bytes) = pass(&mut store, quiet);
     let cold = t.elapsed();
     let mut samples: Vec<Duration> = (0..20)
@@ -219,7 +219,7 @@ fn pass_figures() {
     samples.sort();
     drop(store);
     let t = Instant::now();
-    let mut store = Store::open(&path).unwrap();
+    let mut store = Store::open(&path, &key()).unwrap();
     let (kept, kept_bytes) = pass(&mut store, now.plus_hours(24));
     let keepalive = t.elapsed();
     println!("\n3. A therapist's store with 300 paired agreements, nothing new");

@@ -49,6 +49,12 @@ pub enum Error {
     #[error("unusable store: {0}")]
     StoreUnusable(String),
 
+    /// The key given does not open the store: a wrong key, or a file that is not a
+    /// Coachline store at all (an encrypted file cannot tell the two apart). The file
+    /// was neither modified nor deleted.
+    #[error("the key does not open this store (a wrong key, or not a Coachline store); the file was left as it was")]
+    WrongKey,
+
     /// A sync message that was refused before anything was applied: the store is
     /// exactly as it was. `reason` says which check failed.
     #[error("sync message rejected: {reason}")]
@@ -214,6 +220,7 @@ impl Error {
                 | Self::AgreementNeeded(_)
                 | Self::NotAnAgreement(_)
                 | Self::Refused(_)
+                | Self::WrongKey
                 | Self::Rejected { .. }
                 | Self::InvitationRefused(_)
         )

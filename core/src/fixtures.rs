@@ -6,7 +6,7 @@
 
 use crate::error::Result;
 use crate::model::{AgreementId, CallEnd, CallReason, CallStart, Role, TermKey};
-use crate::store::{CallAttempt, Store};
+use crate::store::{CallAttempt, Store, StoreKey};
 use crate::time::Timestamp;
 
 /// The five-year history of the figures: 3,000 calls, 300 behaviour reports and 100
@@ -45,6 +45,13 @@ const SITUATIONS: [&str; 4] = [
     "a memory came back and I cannot settle",
 ];
 
+/// The key of every store the fixtures write (the Kotlin benchmark opens them too).
+pub const KEY: [u8; StoreKey::LEN] = [0x5a; StoreKey::LEN];
+
+pub fn key() -> StoreKey {
+    StoreKey::from_bytes(&KEY).expect("32 bytes")
+}
+
 /// A client's store (`dir/name.db`) holding one agreement, drafted by a therapist
 /// store beside it, with `size` worth of history ending at `end`.
 pub fn client_store(
@@ -54,7 +61,7 @@ pub fn client_store(
 ) -> Result<(Store, AgreementId)> {
     let days = (size.calls / 600).max(1) as i64 * 365;
     let start = end.plus_hours(-24 * days);
-    let mut therapist = Store::open(dir.join("therapist.db"))?;
+    let mut therapist = Store::open(dir.join("therapist.db"), &key())?;
     therapist.init(Role::Therapist, "Dr. Rivera", start)?;
     let id = therapist.create_agreement("Sam", Some("America/New_York"), start)?;
     therapist.set_term(
@@ -65,7 +72,7 @@ pub fn client_store(
     )?;
     therapist.add_behavior(&id, "self-harm", true, start)?;
     let path = dir.join("client.db");
-    let mut client = Store::open(&path)?;
+    let mut client = Store::open(&path, &key())?;
     client.init(Role::Client, "Sam", start)?;
     client.import(&therapist.export(&id)?)?;
 
@@ -77,7 +84,7 @@ pub fn client_store(
     let total = size.calls + size.reports + size.edits;
     for step in 0..total {
         drop(client);
-        client = Store::open(&path)?;
+        client = Store::open(&path, &key())?;
         // Interleave the three kinds in proportion, in time order.
         if calls * total <= step * size.calls && calls < size.calls {
             let when = at(calls, size.calls);

@@ -17,7 +17,7 @@ use std::sync::OnceLock;
 use automerge::sync::{State, SyncDoc};
 use automerge::AutoCommit;
 use coachline_core::model::{AgreementId, CallReason, CallStart, Role};
-use coachline_core::store::Store;
+use coachline_core::store::{Store, StoreKey};
 use coachline_core::sync::envelope::{self, device_id, Kind, Route};
 use coachline_core::sync::invitation::Invitation;
 use coachline_core::sync::seal::{public_key, KeyPair, Psk};
@@ -61,6 +61,8 @@ impl Keys {
             .try_into()
             .expect("32 bytes");
         let conn = rusqlite::Connection::open(path).expect("the store file opens");
+        conn.pragma_update(None, "key", format!("x'{}'", key().to_hex().as_str()))
+            .expect("keyed");
         let sync_secret: Vec<u8> = conn
             .query_row("SELECT sync_secret_key FROM identity", [], |r| r.get(0))
             .expect("a stored sync key");
@@ -99,8 +101,15 @@ impl Phones {
     fn copy(&self, name: &str, work: &Path) -> Store {
         let to = work.join(name);
         std::fs::copy(self.path(name), &to).expect("the template copies");
-        Store::open(&to).expect("the copy opens")
+        Store::open(&to, &key()).expect("the copy opens")
     }
+}
+
+/// The key every store here is opened with. The checked-in templates are plaintext
+/// stores from before encryption: each process encrypts its copies when it first
+/// opens them, and the store-file target's inputs go through that encryption too.
+pub fn key() -> StoreKey {
+    StoreKey::from_bytes(&[0x42; StoreKey::LEN]).expect("32 bytes")
 }
 
 /// Where the template stores are checked in. Keys, ids and documents are random when
@@ -118,12 +127,12 @@ const INVITATION: &str = "invitation.txt";
 /// therapist has not seen used yet (`invitation.txt`), and has no document.
 pub fn make_templates(dir: &Path) {
     let path = |name: &str| dir.join(name);
-    let mut therapist = Store::open(path("t.db")).expect("opens");
+    let mut therapist = Store::open(path("t.db"), &key()).expect("opens");
     therapist.init(Role::Therapist, "T", at(0)).expect("init");
     let id = therapist
         .create_agreement("C", Some("UTC"), at(0))
         .expect("drafted");
-    let mut client = Store::open(path("c.db")).expect("opens");
+    let mut client = Store::open(path("c.db"), &key()).expect("opens");
     client.init(Role::Client, "C", at(0)).expect("init");
     let code = therapist.invite(&id, at(0)).expect("invited");
     client.join(&code, at(0)).expect("joined");
@@ -136,7 +145,7 @@ pub fn make_templates(dir: &Path) {
         }
     }
     let code = therapist.invite(&id, at(2)).expect("invited");
-    let mut joined = Store::open(path("j.db")).expect("opens");
+    let mut joined = Store::open(path("j.db"), &key()).expect("opens");
     joined.init(Role::Client, "J", at(0)).expect("init");
     joined.join(&code, at(2)).expect("joined");
     std::fs::write(path(INVITATION), code).expect("written");
@@ -155,7 +164,7 @@ pub fn phones() -> &'static Phones {
         let invitation = Invitation::parse(&code, Role::Therapist).expect("a valid invitation");
         let keys = |name: &str| {
             let path = dir.path().join(name);
-            let store = Store::open(&path).expect("opens");
+            let store = Store::open(&path, &key()).expect("opens");
             Keys::of(&store, &path)
         };
         Phones {
@@ -267,7 +276,7 @@ pub fn open_store(data: &[u8]) {
     let work = tempfile::tempdir().expect("a temporary directory");
     let path = work.path().join("store.db");
     std::fs::write(&path, data).expect("written");
-    if let Ok(mut store) = Store::open(&path) {
+    if let Ok(mut store) = Store::open(&path, &key()) {
         let _ = store.whoami();
         let _ = store.peers();
         for item in store.agreements().unwrap_or_default() {

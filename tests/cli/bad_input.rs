@@ -193,9 +193,32 @@ fn foreign_files_are_refused_and_left_alone() {
     let not_a_store = Phone {
         store: text.clone(),
     };
-    let stderr = not_a_store.fails(1, &["whoami"]);
+    // Without a key: it might be a store whose key file was lost.
+    let stderr = not_a_store.fails(2, &["whoami"]);
+    assert!(stderr.contains("key file"), "{stderr}");
+    // With one: no key opens it.
+    let key_file = dir.path().join("notes.txt.key");
+    std::fs::write(&key_file, "ab".repeat(32)).unwrap();
+    std::fs::set_permissions(
+        &key_file,
+        std::os::unix::fs::PermissionsExt::from_mode(0o600),
+    )
+    .unwrap();
+    let stderr = not_a_store.fails(2, &["whoami"]);
     assert!(stderr.contains("not a Coachline store"), "{stderr}");
     assert_eq!(std::fs::read_to_string(&text).unwrap(), "my notes");
+    assert_eq!(
+        std::fs::read_dir(dir.path())
+            .unwrap()
+            .filter(|e| e
+                .as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .starts_with("notes"))
+            .count(),
+        2
+    );
 }
 
 #[test]

@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 
 use coachline_core::doc::{self, Entry};
 use coachline_core::model::{AgreementId, Call, CallReason, CallStart, Report, Role, TermKey};
-use coachline_core::store::{LogEntry, Store};
+use coachline_core::store::{LogEntry, Store, StoreKey};
 use coachline_core::Timestamp;
 
 /// Incremental chunks after which a write compacts the document: core's private
@@ -350,13 +350,13 @@ struct Phones {
 impl Phones {
     fn new(now: Timestamp) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let mut peer = Store::open(dir.path().join("therapist.db")).unwrap();
+        let mut peer = Store::open(dir.path().join("therapist.db"), &key()).unwrap();
         peer.init(Role::Therapist, "T", now).unwrap();
         let id = peer.create_agreement("C", Some("UTC"), now).unwrap();
         // No lockouts: the writer's calls go ahead and can be ended.
         peer.set_term(&id, TermKey::LockoutHours, "0", now).unwrap();
         let device = dir.path().join("client.db");
-        let mut store = Store::open(&device).unwrap();
+        let mut store = Store::open(&device, &key()).unwrap();
         store.init(Role::Client, "C", now).unwrap();
         store.join(&peer.invite(&id, now).unwrap(), now).unwrap();
         let mut phones = Self {
@@ -426,7 +426,7 @@ impl Phones {
         }
 
         let chunks_now = incremental_chunks(&self.device);
-        let mut store = Store::open(&self.device)
+        let mut store = Store::open(&self.device, &key())
             .unwrap_or_else(|e| panic!("the store does not open after kill {kill}: {e}"));
         if let Err(e) = store.heads(&self.id) {
             panic!("the agreement's document does not load after kill {kill}: {e}");
@@ -494,7 +494,7 @@ impl Phones {
     /// The end of this pair's life: a write still goes through, the two converge,
     /// and the peer holds every acknowledged write as well.
     fn finish(mut self, figures: &mut Figures) {
-        let mut store = Store::open(&self.device).unwrap();
+        let mut store = Store::open(&self.device, &key()).unwrap();
         let start = CallStart::new(CallReason::Coaching, None, &[], None).unwrap();
         let last = store.start_call(&self.id, start, self.now).unwrap();
         self.ledger.calls.insert(last.id().as_str().to_owned());
@@ -527,6 +527,8 @@ impl Phones {
 /// rightly does not tell.
 fn incremental_chunks(path: &Path) -> i64 {
     let conn = rusqlite::Connection::open(path).unwrap();
+    conn.pragma_update(None, "key", format!("x'{KEY}'"))
+        .unwrap();
     conn.busy_timeout(Duration::from_secs(5)).unwrap();
     let sql = "SELECT count(*) FROM chunks WHERE snapshot = 0";
     conn.query_row(sql, [], |r| r.get(0)).unwrap()
@@ -580,12 +582,20 @@ fn stopped_on_its_own(child: &mut Child) -> ! {
     panic!("the writer stopped on its own ({status}): {errors}");
 }
 
+/// The key of every store here, as the writer takes it (`COACHLINE_KEY`).
+const KEY: &str = "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a";
+
+fn key() -> StoreKey {
+    StoreKey::from_hex(KEY).unwrap()
+}
+
 /// Starts a writer with `args`, kills it with SIGKILL as `aim` says, and returns
 /// every line it printed, the last ones included.
 fn kill_writer(args: &[OsString], aim: Aim, rng: &mut Rng, typical: &Typical) -> Vec<Said> {
     let mut running = Running(
         Command::new(env!("CARGO_BIN_EXE_coachline-crash-writer"))
             .args(args)
+            .env("COACHLINE_KEY", KEY)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()

@@ -25,7 +25,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use coachline_core::model::{AgreementId, CallEnd, CallReason, CallStart};
-use coachline_core::store::{CallAttempt, Store};
+use coachline_core::store::{CallAttempt, Store, StoreKey};
 use coachline_core::Timestamp;
 
 /// xorshift64*: reproducible choices from the harness's seed, with no dependency.
@@ -175,7 +175,9 @@ fn run(args: Vec<String>) -> Result<Infallible, String> {
         .map_err(|e| format!("the sync file cannot be read: {e}"))?;
 
     let fail = |e: coachline_core::Error| e.to_string();
-    let mut store = Store::open(store_path).map_err(fail)?;
+    let key = std::env::var("COACHLINE_KEY").map_err(|_| "COACHLINE_KEY is not set")?;
+    let key = StoreKey::from_hex(&key).map_err(fail)?;
+    let mut store = Store::open(store_path, &key).map_err(fail)?;
     let id = store.select_agreement(None).map_err(fail)?;
     store.preload(&id).map_err(fail)?;
     say(format_args!("ready"));

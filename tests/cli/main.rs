@@ -1,6 +1,8 @@
 //! End-to-end tests: the real `coachline` binary on real SQLite files.
 
 mod agreement;
+#[cfg(unix)]
+mod at_rest;
 mod bad_input;
 mod coaching;
 mod convergence;

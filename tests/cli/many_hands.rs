@@ -11,6 +11,8 @@ fn two_calls_at_once(client: &Phone) -> [std::process::Child; 2] {
             .args(["call", "start", "--json", "--now", T0, "--store"])
             .arg(&client.store)
             .env_remove("COACHLINE_STORE")
+            .env_remove("COACHLINE_KEY")
+            .env_remove("COACHLINE_KEY")
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
             .spawn()
@@ -94,6 +96,7 @@ fn the_demo_ends_with_both_phones_in_the_same_state() {
         .args(["demo", "--dir"])
         .arg(dir.path())
         .env_remove("COACHLINE_STORE")
+        .env_remove("COACHLINE_KEY")
         .output()
         .expect("the coachline binary runs");
     assert!(

@@ -36,6 +36,7 @@ impl Phone {
                 vec!["--now", T0]
             })
             .env_remove("COACHLINE_STORE")
+            .env_remove("COACHLINE_KEY")
             .output()
             .expect("the coachline binary runs")
     }

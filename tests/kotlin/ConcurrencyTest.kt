@@ -62,7 +62,7 @@ class ConcurrencyTest {
     fun `two store objects on one file, as an app's UI and its sync worker, lose no write`(@TempDir dir: Path) {
         Phones(dir).use { phones ->
             val id = phones.activeAgreement()
-            val worker = CoachlineStore.open(dir.resolve("client.db").toString())
+            val worker = CoachlineStore.open(dir.resolve("client.db").toString(), testKey())
             try {
                 val ids = (0 until 10).flatMap { n ->
                     val now = MONDAY_MORNING + n * 10 * MINUTE

@@ -12,6 +12,7 @@ import org.coachline.EndOutcome
 import org.coachline.Role
 import org.coachline.TermKey
 import org.coachline.Violation
+import org.coachline.newStoreKey
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.io.TempDir
 import kotlin.test.assertEquals
@@ -54,7 +55,7 @@ class ErrorsTest {
             assertEquals("agreement id", badId.field)
 
             assertEquals("limit", assertFailsWith<CoachlineException.InvalidInput> { phones.client.log(id, -1) }.field)
-            assertEquals("path", assertFailsWith<CoachlineException.InvalidInput> { CoachlineStore.open("") }.field)
+            assertEquals("path", assertFailsWith<CoachlineException.InvalidInput> { CoachlineStore.open("", testKey()) }.field)
         }
     }
 
@@ -106,7 +107,7 @@ class ErrorsTest {
 
     @Test
     fun `identity errors`(@TempDir dir: Path) {
-        CoachlineStore.open(dir.resolve("new.db").toString()).use { store ->
+        CoachlineStore.open(dir.resolve("new.db").toString(), testKey()).use { store ->
             assertEquals(null, store.identity())
             assertFailsWith<CoachlineException.NoIdentity> { store.createAgreement("Sam") }
             assertFailsWith<CoachlineException.NoIdentity> { store.importAgreement(byteArrayOf()) }
@@ -117,7 +118,7 @@ class ErrorsTest {
 
     @Test
     fun `the default agreement needs exactly one`(@TempDir dir: Path) {
-        CoachlineStore.open(dir.resolve("t.db").toString()).use { store ->
+        CoachlineStore.open(dir.resolve("t.db").toString(), testKey()).use { store ->
             store.createIdentity(Role.THERAPIST, "Dr. Rivera")
             assertEquals(0, assertFailsWith<CoachlineException.AgreementNeeded> { store.defaultAgreementId() }.agreementCount)
             val id = store.createAgreement("Sam")
@@ -141,14 +142,33 @@ class ErrorsTest {
     fun `a file that is not a store is refused and left alone`(@TempDir dir: Path) {
         val file = dir.resolve("notes.txt")
         Files.writeString(file, "my private notes")
-        assertFailsWith<CoachlineException.StoreUnusable> { CoachlineStore.open(file.toString()) }
+        // Without SQLite's header, it could be a store encrypted under another key.
+        assertFailsWith<CoachlineException.WrongKey> { CoachlineStore.open(file.toString(), testKey()) }
         assertEquals("my private notes", Files.readString(file))
+    }
+
+    @Test
+    fun `a store opens only with its key, which rekey replaces`(@TempDir dir: Path) {
+        val path = dir.resolve("c.db").toString()
+        val key = newStoreKey()
+        assertEquals(32, key.size)
+        CoachlineStore.open(path, key).use { it.createIdentity(Role.CLIENT, "Sam", MONDAY_MORNING) }
+        val before = Files.readAllBytes(dir.resolve("c.db"))
+        assertFailsWith<CoachlineException.WrongKey> { CoachlineStore.open(path, testKey()) }
+        assertTrue(before.contentEquals(Files.readAllBytes(dir.resolve("c.db"))), "the file is untouched")
+        assertFalse(String(before, Charsets.ISO_8859_1).contains("SQLite format 3"))
+
+        val newKey = newStoreKey()
+        CoachlineStore.open(path, key).use { it.rekey(newKey) }
+        assertFailsWith<CoachlineException.WrongKey> { CoachlineStore.open(path, key) }
+        CoachlineStore.open(path, newKey).use { assertEquals("Sam", it.identity()?.name) }
+        assertEquals("key", assertFailsWith<CoachlineException.InvalidInput> { CoachlineStore.open(path, ByteArray(16)) }.field)
     }
 
     @Test
     fun `a store that cannot be opened is a storage error`(@TempDir dir: Path) {
         val e = assertFailsWith<CoachlineException.Storage> {
-            CoachlineStore.open(dir.resolve("no/such/dir/store.db").toString())
+            CoachlineStore.open(dir.resolve("no/such/dir/store.db").toString(), testKey())
         }
         assertTrue(e.reason.isNotEmpty())
     }
@@ -158,12 +178,15 @@ class ErrorsTest {
         Phones(dir).use { phones ->
             val id = phones.activeAgreement()
             val db = dir.resolve("client.db").toString()
-            // Another process takes the write lock and holds it for a while.
+            // Another process takes the write lock and holds it for a while. The store is
+            // encrypted, so it takes SQLite's own lock directly: in WAL mode, the writer's
+            // lock is byte 120 of the -shm file.
             val holder = ProcessBuilder(
                 "python3", "-c",
-                "import sqlite3, sys, time\n" +
-                    "c = sqlite3.connect(sys.argv[1], isolation_level=None)\n" +
-                    "c.execute('BEGIN IMMEDIATE'); print('locked', flush=True); time.sleep(20)",
+                "import fcntl, os, sys, time\n" +
+                    "fd = os.open(sys.argv[1] + '-shm', os.O_RDWR)\n" +
+                    "fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, 120)\n" +
+                    "print('locked', flush=True); time.sleep(20)",
                 db,
             ).redirectErrorStream(true).start()
             try {
@@ -182,7 +205,7 @@ class ErrorsTest {
 
     @Test
     fun `after closeStore every call is Closed, from any thread, and closing again is fine`(@TempDir dir: Path) {
-        val store = CoachlineStore.open(dir.resolve("c.db").toString())
+        val store = CoachlineStore.open(dir.resolve("c.db").toString(), testKey())
         store.createIdentity(Role.CLIENT, "Sam")
         store.closeStore()
         assertFailsWith<CoachlineException.Closed> { store.identity() }
@@ -192,12 +215,12 @@ class ErrorsTest {
         store.closeStore()
         store.close()
         // The file is closed and whole: it opens again with its identity.
-        CoachlineStore.open(dir.resolve("c.db").toString()).use { assertEquals("Sam", it.identity()?.name) }
+        CoachlineStore.open(dir.resolve("c.db").toString(), testKey()).use { assertEquals("Sam", it.identity()?.name) }
     }
 
     @Test
     fun `after the object is freed a call is an exception, not a crash`(@TempDir dir: Path) {
-        val store = CoachlineStore.open(dir.resolve("c.db").toString())
+        val store = CoachlineStore.open(dir.resolve("c.db").toString(), testKey())
         store.close()
         assertFailsWith<IllegalStateException> { store.identity() }
     }

@@ -14,6 +14,13 @@ fun at(iso: String): Long = Instant.parse(iso).toEpochMilli()
 const val MINUTE = 60_000L
 const val HOUR = 60 * MINUTE
 
+/**
+ * The store key the tests open their stores with. An app generates its key once
+ * (`newStoreKey()` or the platform's secure random) and keeps it in the Android
+ * Keystore or the iOS Keychain.
+ */
+fun testKey(): ByteArray = ByteArray(32) { 7 }
+
 /** Monday 2 March 2026, 10:00 in New York: within the therapist's phone hours. */
 val MONDAY_MORNING = at("2026-03-02T15:00:00Z")
 
@@ -23,8 +30,8 @@ val MONDAY_MORNING = at("2026-03-02T15:00:00Z")
  * draft on the therapist's phone, carry the bytes over, sign on both.
  */
 class Phones(dir: Path) : AutoCloseable {
-    val therapist: CoachlineStore = CoachlineStore.open(dir.resolve("therapist.db").toString())
-    val client: CoachlineStore = CoachlineStore.open(dir.resolve("client.db").toString())
+    val therapist: CoachlineStore = CoachlineStore.open(dir.resolve("therapist.db").toString(), testKey())
+    val client: CoachlineStore = CoachlineStore.open(dir.resolve("client.db").toString(), testKey())
 
     init {
         therapist.createIdentity(Role.THERAPIST, "Dr. Rivera", MONDAY_MORNING - HOUR)

@@ -77,7 +77,7 @@ class SyncTest {
             client.sign(id, t0 + MINUTE)
             quiesce(client, therapist, id, t0 + MINUTE)
 
-            val newPhone = CoachlineStore.open(dir.resolve("new-therapist.db").toString())
+            val newPhone = CoachlineStore.open(dir.resolve("new-therapist.db").toString(), testKey())
             try {
                 newPhone.createIdentity(Role.THERAPIST, "Dr. Rivera", MONDAY_MORNING)
                 assertEquals(id, newPhone.joinAgreement(client.invite(id, MONDAY_MORNING), MONDAY_MORNING))

@@ -16,6 +16,10 @@ sys.path.insert(0, os.path.join(ROOT, "bindings-out", "python"))
 import coachline  # noqa: E402
 from coachline import AgreementStatus, CoachlineStore, Role, TermKey  # noqa: E402
 
+# The store key the tests open their stores with. An app generates its key once and
+# keeps it in the platform's keystore.
+KEY = bytes([7] * 32)
+
 MINUTE = 60_000
 HOUR = 60 * MINUTE
 
@@ -33,8 +37,8 @@ class Phones:
     """A therapist's phone and a client's phone, each with its own store file."""
 
     def __init__(self, directory):
-        self.therapist = CoachlineStore.open(str(directory / "therapist.db"))
-        self.client = CoachlineStore.open(str(directory / "client.db"))
+        self.therapist = CoachlineStore.open(str(directory / "therapist.db"), KEY)
+        self.client = CoachlineStore.open(str(directory / "client.db"), KEY)
         self.therapist.create_identity(Role.THERAPIST, "Dr. Rivera", MONDAY_MORNING - HOUR)
         self.client.create_identity(Role.CLIENT, "Sam", MONDAY_MORNING - HOUR)
 

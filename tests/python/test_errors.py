@@ -6,6 +6,8 @@ import sys
 
 import pytest
 
+import coachline
+
 from coachline import (
     CallEnding,
     CallReason,
@@ -17,7 +19,7 @@ from coachline import (
     TermKey,
     Violation,
 )
-from conftest import MONDAY_MORNING, ROOT
+from conftest import KEY, MONDAY_MORNING, ROOT
 
 
 def test_invalid_input_names_the_field(phones):
@@ -35,7 +37,7 @@ def test_invalid_input_names_the_field(phones):
         phones.client.log(agreement_id, -1)
     assert e.value.field == "limit"
     with pytest.raises(CoachlineError.InvalidInput) as e:
-        CoachlineStore.open("")
+        CoachlineStore.open("", KEY)
     assert e.value.field == "path"
     # Every variant is also a CoachlineError.
     assert issubclass(CoachlineError.InvalidInput, CoachlineError)
@@ -76,7 +78,7 @@ def test_not_permitted_for_this_role(phones):
 
 
 def test_identity_errors(tmp_path):
-    store = CoachlineStore.open(str(tmp_path / "new.db"))
+    store = CoachlineStore.open(str(tmp_path / "new.db"), KEY)
     assert store.identity() is None
     with pytest.raises(CoachlineError.NoIdentity):
         store.create_agreement("Sam")
@@ -86,7 +88,7 @@ def test_identity_errors(tmp_path):
 
 
 def test_the_default_agreement_needs_exactly_one(tmp_path):
-    store = CoachlineStore.open(str(tmp_path / "t.db"))
+    store = CoachlineStore.open(str(tmp_path / "t.db"), KEY)
     store.create_identity(Role.THERAPIST, "Dr. Rivera")
     with pytest.raises(CoachlineError.AgreementNeeded) as e:
         store.default_agreement_id()
@@ -107,14 +109,40 @@ def test_bytes_that_are_not_an_agreement_change_nothing(phones):
 def test_a_file_that_is_not_a_store_is_refused_and_left_alone(tmp_path):
     notes = tmp_path / "notes.txt"
     notes.write_text("my private notes")
-    with pytest.raises(CoachlineError.StoreUnusable):
-        CoachlineStore.open(str(notes))
+    # Without SQLite's header, it could be a store encrypted under another key.
+    with pytest.raises(CoachlineError.WrongKey):
+        CoachlineStore.open(str(notes), KEY)
     assert notes.read_text() == "my private notes"
+
+
+def test_a_store_opens_only_with_its_key_which_rekey_replaces(tmp_path):
+    path = str(tmp_path / "c.db")
+    key = coachline.new_store_key()
+    assert len(key) == 32
+    store = CoachlineStore.open(path, key)
+    store.create_identity(Role.CLIENT, "Sam", MONDAY_MORNING)
+    store.close()
+    before = (tmp_path / "c.db").read_bytes()
+    with pytest.raises(CoachlineError.WrongKey):
+        CoachlineStore.open(path, KEY)
+    assert (tmp_path / "c.db").read_bytes() == before
+    assert b"SQLite format 3" not in before and b"Sam" not in before
+
+    new_key = coachline.new_store_key()
+    store = CoachlineStore.open(path, key)
+    store.rekey(new_key)
+    store.close()
+    with pytest.raises(CoachlineError.WrongKey):
+        CoachlineStore.open(path, key)
+    assert CoachlineStore.open(path, new_key).identity().name == "Sam"
+    with pytest.raises(CoachlineError.InvalidInput) as e:
+        CoachlineStore.open(path, bytes(16))
+    assert e.value.field == "key"
 
 
 def test_a_store_that_cannot_be_opened_is_a_storage_error(tmp_path):
     with pytest.raises(CoachlineError.Storage) as e:
-        CoachlineStore.open(str(tmp_path / "no" / "such" / "dir" / "store.db"))
+        CoachlineStore.open(str(tmp_path / "no" / "such" / "dir" / "store.db"), KEY)
     assert e.value.reason
 
 
@@ -124,9 +152,12 @@ def test_a_store_locked_by_another_process_is_busy_then_usable(phones, tmp_path)
         [
             sys.executable,
             "-c",
-            "import sqlite3, sys, time\n"
-            "c = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
-            "c.execute('BEGIN IMMEDIATE'); print('locked', flush=True); time.sleep(20)",
+            # The store is encrypted, so the holder takes SQLite's own lock directly:
+            # in WAL mode, the writer's lock is byte 120 of the -shm file.
+            "import fcntl, os, sys, time\n"
+            "fd = os.open(sys.argv[1] + '-shm', os.O_RDWR)\n"
+            "fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, 120)\n"
+            "print('locked', flush=True); time.sleep(20)",
             str(tmp_path / "client.db"),
         ],
         stdout=subprocess.PIPE,
@@ -144,13 +175,13 @@ def test_a_store_locked_by_another_process_is_busy_then_usable(phones, tmp_path)
 
 
 def test_after_close_every_call_is_closed_and_closing_again_is_fine(tmp_path):
-    store = CoachlineStore.open(str(tmp_path / "c.db"))
+    store = CoachlineStore.open(str(tmp_path / "c.db"), KEY)
     store.create_identity(Role.CLIENT, "Sam")
     store.close()
     with pytest.raises(CoachlineError.Closed):
         store.identity()
     store.close()
-    assert CoachlineStore.open(str(tmp_path / "c.db")).identity().name == "Sam"
+    assert CoachlineStore.open(str(tmp_path / "c.db"), KEY).identity().name == "Sam"
 
 
 def test_errors_never_carry_what_a_person_wrote(phones):

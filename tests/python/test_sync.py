@@ -11,7 +11,7 @@ from coachline import (
     Role,
     SyncRejection,
 )
-from conftest import HOUR, MINUTE, MONDAY_MORNING
+from conftest import KEY, HOUR, MINUTE, MONDAY_MORNING
 
 
 def send(source, target, agreement_id, now):
@@ -98,7 +98,7 @@ def test_a_clients_new_phone_pairs_again_and_keeps_the_history(phones, tmp_path)
     client.report_behavior(agreement_id, None, MONDAY_MORNING, MONDAY_MORNING)
     quiesce(client, therapist, agreement_id, MONDAY_MORNING)
 
-    new_phone = CoachlineStore.open(str(tmp_path / "new-client.db"))
+    new_phone = CoachlineStore.open(str(tmp_path / "new-client.db"), KEY)
     try:
         new_phone.create_identity(Role.CLIENT, "Sam", MONDAY_MORNING)
         new_phone.join_agreement(therapist.invite(agreement_id, MONDAY_MORNING), MONDAY_MORNING)

@@ -4,7 +4,7 @@ from concurrent.futures import ThreadPoolExecutor
 import threading
 
 from coachline import CallReason, CallWorksheet, CoachlineError, CoachlineStore
-from conftest import HOUR, MINUTE, MONDAY_MORNING
+from conftest import KEY, HOUR, MINUTE, MONDAY_MORNING
 
 
 def test_eight_threads_starting_calls_at_once_all_land_in_the_log(phones):
@@ -60,7 +60,7 @@ def test_closing_while_other_threads_call_gives_them_closed(phones):
 
 def test_two_store_objects_on_one_file_lose_no_write(phones, tmp_path):
     agreement_id = phones.active_agreement()
-    worker = CoachlineStore.open(str(tmp_path / "client.db"))
+    worker = CoachlineStore.open(str(tmp_path / "client.db"), KEY)
     try:
         ids = []
         for n in range(10):

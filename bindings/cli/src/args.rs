@@ -16,7 +16,9 @@ pub struct Cli {
 
 #[derive(Args, Debug)]
 pub struct Global {
-    /// The store file [default: $COACHLINE_STORE, else coachline.db in the platform data directory]
+    /// The store file, encrypted; its key is in STORE.key beside it (created by init), or in
+    /// $COACHLINE_KEY (64 hex digits) [default: $COACHLINE_STORE, else coachline.db in the
+    /// platform data directory]
     #[arg(long, global = true, env = "COACHLINE_STORE")]
     pub store: Option<PathBuf>,
     /// The current time for everything recorded or decided (RFC 3339) [default: the system clock]
@@ -83,6 +85,8 @@ pub enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Encrypt the store under a new key, kept in its key file (the old key no longer opens it)
+    Rekey,
     /// A scripted walk-through with two phones (a therapist's and a client's store)
     Demo {
         /// Where to put the two stores [default: a new temporary directory]

@@ -9,7 +9,7 @@ use serde_json::json;
 
 use crate::args::*;
 use crate::render::{self, Output};
-use crate::{demo, sync, Failure};
+use crate::{demo, key, sync, Failure};
 
 /// Where the store lives when neither --store nor $COACHLINE_STORE says.
 fn default_store() -> Result<PathBuf, Failure> {
@@ -58,8 +58,21 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
     if let Command::Salvage { out: new } = &cli.command {
         return salvage(&path, new, &out);
     }
+    let init = matches!(cli.command, Command::Init { .. });
+    let store = key::open(&path, init)?;
+    if let Command::Rekey = cli.command {
+        let mut store = store;
+        key::rekey(&mut store, &path)?;
+        out.print(&json!({ "rekeyed": true }), || {
+            format!(
+                "The store is now encrypted under a new key, kept in {}.",
+                key::key_file(&path).display()
+            )
+        });
+        return Ok(0);
+    }
     let mut ctx = Context {
-        store: Store::open(&path)?,
+        store,
         now,
         out,
         agreement,
@@ -70,7 +83,9 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
 /// `salvage`: reads the damaged store (never writing to it) into a new one, and
 /// reports counts and ids, never content.
 fn salvage(damaged: &std::path::Path, new: &std::path::Path, out: &Output) -> Result<u8, Failure> {
-    let report = Store::salvage(damaged, new)?;
+    let key = key::key_for(damaged, false)?;
+    let report = Store::salvage(damaged, new, &key)?;
+    key::keep(new, &key)?;
     out.print(&json!(report), || {
         let ids = |ids: &[AgreementId]| match ids {
             [] => "0".to_owned(),
@@ -184,8 +199,8 @@ fn dispatch(ctx: &mut Context, command: Command) -> Result<u8, Failure> {
         Command::Sync(SyncCommand::Receive { file }) => {
             return sync::receive(&mut ctx.store, &file, now, &ctx.out);
         }
-        Command::Demo { .. } | Command::Salvage { .. } => {
-            unreachable!("handled before the store is opened")
+        Command::Demo { .. } | Command::Salvage { .. } | Command::Rekey => {
+            unreachable!("handled by `run`")
         }
     }
     Ok(0)

@@ -14,7 +14,7 @@ use coachline_core::Timestamp;
 use serde_json::json;
 
 use crate::render::{self, Output};
-use crate::{sync, Failure};
+use crate::{key, sync, Failure};
 
 /// What the phone shows for a call attempt, indented under the step.
 fn show(attempt: &CallAttempt) {
@@ -124,17 +124,19 @@ pub fn run(dir: Option<PathBuf>, out: &Output) -> Result<u8, Failure> {
     step("Two phones, each with its own store");
     let mut therapist = Phone {
         name: "therapist",
-        store: Store::open(dir.join("therapist.db"))?,
+        store: key::open(&dir.join("therapist.db"), true)?,
     };
     let mut client = Phone {
         name: "client",
-        store: Store::open(dir.join("client.db"))?,
+        store: key::open(&dir.join("client.db"), true)?,
     };
     let mut files = 0;
     let t = therapist.store.init(Role::Therapist, "Dr. Rivera", at(0))?;
     let c = client.store.init(Role::Client, "Sam", at(0))?;
     say!("   therapist's phone: key {}", t.fingerprint);
     say!("   client's phone:    key {}", c.fingerprint);
+    say!("   each store is encrypted; its key is in the .key file beside it (on a phone: the");
+    say!("   Android Keystore or the iOS Keychain)");
 
     step("The therapist drafts the agreement from the seed form and sets the terms");
     let id = therapist

@@ -18,6 +18,7 @@ macro_rules! say {
 mod args;
 mod commands;
 mod demo;
+mod key;
 mod render;
 mod sync;
 

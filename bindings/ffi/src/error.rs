@@ -91,6 +91,12 @@ pub enum CoachlineError {
         reason: String,
     },
 
+    /// The key given to `open` does not open the store: a wrong key, or a file that
+    /// is not a Coachline store at all (an encrypted file cannot tell the two apart).
+    /// The file was neither modified nor deleted.
+    #[error("the key does not open this store (a wrong key, or not a Coachline store)")]
+    WrongKey,
+
     /// A sync message refused before anything was applied: the store is exactly as
     /// it was.
     #[error("sync message rejected: {reason}")]
@@ -174,6 +180,7 @@ impl From<coachline_core::Error> for CoachlineError {
                 violation: violation.into(),
             },
             E::StoreUnusable(reason) => Self::StoreUnusable { reason },
+            E::WrongKey => Self::WrongKey,
             E::Rejected { reason } => Self::SyncRejected {
                 reason: reason.into(),
             },

@@ -29,6 +29,16 @@ pub use decisions::CallDecisions;
 pub use error::CoachlineError;
 pub use store::CoachlineStore;
 
+/// A new random store key: 32 bytes for `CoachlineStore.open`, to keep in the
+/// platform's keystore (Android Keystore, iOS Keychain). Apps may as well make their
+/// own with the platform's secure random generator.
+#[uniffi::export]
+pub fn new_store_key() -> Vec<u8> {
+    coachline_core::store::StoreKey::generate()
+        .as_bytes()
+        .to_vec()
+}
+
 /// The version of the Coachline core this library was built from, e.g. `0.1.0`.
 /// (Also the cheapest call there is: benchmarks measure the boundary with it.)
 #[uniffi::export]

@@ -14,8 +14,9 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use coachline_core::model::AgreementId;
-use coachline_core::store::Store;
+use coachline_core::store::{Store, StoreKey};
 use coachline_core::Timestamp;
+use zeroize::Zeroizing;
 
 use crate::convert::{count, instant, parse_agreement_id};
 use crate::error::{guard, CoachlineError, Result};
@@ -30,6 +31,8 @@ use crate::records::*;
 #[derive(uniffi::Object)]
 pub struct CoachlineStore {
     path: PathBuf,
+    /// The store's key, to reopen it after a panic; wiped when the object is freed.
+    key: Mutex<StoreKey>,
     /// `None` once closed.
     store: Mutex<Option<Store>>,
 }
@@ -60,7 +63,8 @@ impl CoachlineStore {
     ) -> Result<MutexGuard<'a, Option<Store>>> {
         let mut slot = poisoned.into_inner();
         if slot.is_some() {
-            *slot = Some(Store::open(&self.path)?);
+            let key = self.key.lock().unwrap_or_else(PoisonError::into_inner);
+            *slot = Some(Store::open(&self.path, &key)?);
         }
         self.store.clear_poison();
         Ok(slot)
@@ -69,11 +73,17 @@ impl CoachlineStore {
 
 #[uniffi::export]
 impl CoachlineStore {
-    /// Opens the store at `path`, creating the file if absent. A file that is not a
-    /// Coachline store, or is from a newer Coachline, is refused (`StoreUnusable`)
-    /// and left untouched.
+    /// Opens the store at `path` with its 32-byte `key`, creating the file (encrypted)
+    /// if absent. The key comes from the platform's keystore (see the FFI README);
+    /// the copy made here is wiped when the store is freed, and the caller should
+    /// wipe its own. A store from before encryption is encrypted in place, crash-safely.
+    ///
+    /// A key that does not open the file is `WrongKey`; a file that is not a
+    /// Coachline store, or is from a newer Coachline, is `StoreUnusable`. Either way
+    /// the file is left untouched.
     #[uniffi::constructor]
-    pub fn open(path: String) -> Result<Arc<Self>> {
+    pub fn open(path: String, key: Vec<u8>) -> Result<Arc<Self>> {
+        let key = Zeroizing::new(key);
         guard(|| {
             // Absolute, so that reopening after a panic finds the same file whatever
             // the process's working directory has become.
@@ -81,11 +91,26 @@ impl CoachlineStore {
                 field: "path".into(),
                 reason: "expected the path of a store file".into(),
             })?;
-            let store = Store::open(&path)?;
+            let key = StoreKey::from_bytes(&key)?;
+            let store = Store::open(&path, &key)?;
             Ok(Arc::new(Self {
                 path,
+                key: Mutex::new(key),
                 store: Mutex::new(Some(store)),
             }))
+        })
+    }
+
+    /// Re-encrypts the whole store under `new_key` (32 bytes), in one transaction: if
+    /// the app is killed during it, the store stays under the old key. Keep the new
+    /// key in the keystore only once this returns, and the old one until then.
+    pub fn rekey(&self, new_key: Vec<u8>) -> Result<()> {
+        let new_key = Zeroizing::new(new_key);
+        let new_key = StoreKey::from_bytes(&new_key)?;
+        self.with_store(|s| {
+            s.rekey(&new_key)?;
+            *self.key.lock().unwrap_or_else(PoisonError::into_inner) = new_key;
+            Ok(())
         })
     }
 
@@ -494,7 +519,7 @@ mod tests {
 
     fn open(dir: &tempfile::TempDir, name: &str) -> Arc<CoachlineStore> {
         let path = dir.path().join(name).to_string_lossy().into_owned();
-        CoachlineStore::open(path).unwrap()
+        CoachlineStore::open(path, vec![7; 32]).unwrap()
     }
 
     const NOW: i64 = 1_772_463_600_000; // 2026-03-02T15:00:00Z

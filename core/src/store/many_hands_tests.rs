@@ -113,11 +113,11 @@ impl World {
     fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
         let now = Timestamp::parse_rfc3339("now", "2026-03-02T10:00:00Z").unwrap();
-        let mut peer = Store::open(dir.path().join("t.db")).unwrap();
+        let mut peer = Store::open(dir.path().join("t.db"), &test_key()).unwrap();
         peer.init(Role::Therapist, "T", now).unwrap();
         let id = peer.create_agreement("C", Some("UTC"), now).unwrap();
         let path = dir.path().join("c.db");
-        let mut device = Store::open(&path).unwrap();
+        let mut device = Store::open(&path, &test_key()).unwrap();
         device.init(Role::Client, "C", now).unwrap();
         device.join(&peer.invite(&id, now).unwrap(), now).unwrap();
         quiesce(&mut device, &mut peer, &id, now);
@@ -210,7 +210,7 @@ impl World {
 }
 
 fn open<'a>(hands: &'a mut [Option<Store>; 2], path: &Path, hand: Hand) -> &'a mut Store {
-    hands[hand as usize].get_or_insert_with(|| Store::open(path).unwrap())
+    hands[hand as usize].get_or_insert_with(|| Store::open(path, &test_key()).unwrap())
 }
 
 fn sidecar(path: &Path, suffix: &str) -> PathBuf {

@@ -12,6 +12,7 @@ use std::path::Path;
 
 use rusqlite::{Connection, OpenFlags};
 
+use super::at_rest::{self, StoreKey};
 use crate::error::{Error, Result};
 
 /// `PRAGMA application_id` of a Coachline store: "Coac" in ASCII.
@@ -36,8 +37,6 @@ CREATE TABLE pairings (
     PRIMARY KEY (ag, id)
 ) WITHOUT ROWID;
 ";
-
-const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
 
 const SCHEMA_V1: &str = "
 CREATE TABLE identity (
@@ -158,29 +157,6 @@ CREATE TABLE invitations (
 ) WITHOUT ROWID;
 ";
 
-/// Refuses a non-empty file that does not start with SQLite's header, without
-/// opening it through SQLite at all.
-fn check_is_sqlite(path: &Path) -> Result<()> {
-    let Ok(mut file) = std::fs::File::open(path) else {
-        return Ok(()); // Does not exist yet: SQLite creates it.
-    };
-    let mut header = [0u8; 16];
-    let mut read = 0;
-    while read < header.len() {
-        match file.read(&mut header[read..])? {
-            0 => break,
-            n => read += n,
-        }
-    }
-    if read == 0 || &header == SQLITE_MAGIC {
-        Ok(())
-    } else {
-        Err(Error::StoreUnusable(
-            "the file is not a Coachline store (not a SQLite database)".into(),
-        ))
-    }
-}
-
 fn not_a_database(e: rusqlite::Error) -> Error {
     match e.sqlite_error_code() {
         Some(rusqlite::ErrorCode::NotADatabase) => {
@@ -190,17 +166,40 @@ fn not_a_database(e: rusqlite::Error) -> Error {
     }
 }
 
-/// Opens (creating if absent) a Coachline store and brings its schema up to date.
-pub fn open(path: &Path) -> Result<Connection> {
-    check_is_sqlite(path)?;
+/// Opens (creating if absent) the Coachline store at `path` with `key`, and brings
+/// its schema up to date. A plaintext store (from before encryption) is encrypted
+/// first ([`at_rest::encrypt_in_place`]). A key that does not open the file is
+/// [`Error::WrongKey`], and the file is left exactly as it was.
+pub fn open(path: &Path, key: &StoreKey) -> Result<Connection> {
+    open_observed(path, Some(key), &mut |_| {})
+}
+
+/// [`open`], telling `step` each moment an encryption in place passes. Without a
+/// key, the store is opened as plain SQLite: for the benchmarks' comparison only.
+pub(super) fn open_observed(
+    path: &Path,
+    key: Option<&StoreKey>,
+    step: &mut dyn FnMut(at_rest::Step),
+) -> Result<Connection> {
+    if let Some(key) = key {
+        if at_rest::found(path)? == at_rest::Found::Plaintext {
+            at_rest::encrypt_in_place(path, key, step)?;
+        }
+    }
     let conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE
             | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
+    match key {
+        Some(key) => {
+            at_rest::unlock(&conn, key)?;
+            at_rest::check_whole_pages(path)?;
+        }
+        None => check_intact(path)?,
+    }
     check_ownership(&conn)?;
-    check_intact(path)?;
     let pages: i64 = conn.pragma_query_value(None, "page_count", |r| r.get(0))?;
     if pages == 0 {
         // A new file, before its first page is written: lets compaction hand the
@@ -210,14 +209,20 @@ pub fn open(path: &Path) -> Result<Connection> {
     // WAL: readers never block the writer, and one fsync per commit. synchronous=FULL
     // also syncs the WAL at each commit, so a command that returned is on disk even if
     // the phone loses power right after (NORMAL would only protect against app crashes).
-    conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get::<_, String>(0))
-        .map_err(not_a_database)?;
+    conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get::<_, String>(0))?;
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     // A second process (the CLI beside an app) waits for a write lock instead of failing.
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     migrate(&conn)?;
     Ok(conn)
+}
+
+/// Checks a plaintext store before it is encrypted: whole, and a Coachline store
+/// this build understands. Anything else is refused and left untouched.
+pub(super) fn check_plaintext(path: &Path, conn: &Connection) -> Result<()> {
+    check_intact(path)?;
+    check_ownership(conn)
 }
 
 /// Refuses a file cut short: shorter than the database its header describes, or not
@@ -335,7 +340,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("v1.db");
         version_1_store(&path);
-        let conn = open(&path).unwrap();
+        let conn = open(&path, &crate::store::test_key()).unwrap();
         let version: i32 = conn
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .unwrap();
@@ -348,6 +353,6 @@ mod tests {
         assert_eq!((verifies, terms), (false, None));
         drop(conn);
         // Opening again finds nothing left to do.
-        open(&path).unwrap();
+        open(&path, &crate::store::test_key()).unwrap();
     }
 }

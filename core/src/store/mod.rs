@@ -9,6 +9,7 @@
 //! memory never runs ahead of what is stored. Reads use the projection only.
 
 mod agreements;
+mod at_rest;
 mod chunks;
 mod coaching;
 mod journal;
@@ -33,6 +34,7 @@ use crate::model::{AgreementId, Role};
 use crate::time::Timestamp;
 
 pub use agreements::{AgreementListItem, AgreementView, ImportOutcome, PairedPhone};
+pub use at_rest::StoreKey;
 pub use coaching::CallAttempt;
 pub use journal::LogEntry;
 pub use migrations::{APPLICATION_ID, SCHEMA_VERSION};
@@ -91,6 +93,20 @@ pub struct Store {
     fragments: crate::sync::Fragments,
 }
 
+/// The key the core's tests open their stores with.
+#[cfg(test)]
+pub(crate) fn test_key() -> StoreKey {
+    StoreKey::from_bytes(&[0x5a; StoreKey::LEN]).expect("32 bytes")
+}
+
+/// A raw connection to a store file the core's tests made, keyed with [`test_key`].
+#[cfg(test)]
+pub(crate) fn test_connection(path: &Path) -> Connection {
+    let conn = Connection::open(path).expect("the store file opens");
+    at_rest::unlock(&conn, &test_key()).expect("the test key opens it");
+    conn
+}
+
 /// More rows to write in the transaction that persists a change.
 type ExtraRows<'a> = &'a dyn Fn(&Transaction<'_>) -> Result<()>;
 
@@ -102,10 +118,57 @@ struct Agreement {
 }
 
 impl Store {
-    /// Opens the store at `path`, creating it if absent. A file that is not a
-    /// Coachline store, or is from a newer Coachline, is refused and left untouched.
-    pub fn open(path: impl AsRef<Path>) -> Result<Self> {
-        let conn = migrations::open(path.as_ref())?;
+    /// Opens the store at `path` with `key`, creating it (encrypted) if absent. A
+    /// plaintext store from before encryption is encrypted in place first. A key that
+    /// does not open the file is [`Error::WrongKey`]; a file that is not a Coachline
+    /// store, or is from a newer Coachline, is refused. Either way it is left untouched.
+    pub fn open(path: impl AsRef<Path>, key: &StoreKey) -> Result<Self> {
+        Self::from_connection(migrations::open(path.as_ref(), key)?)
+    }
+
+    /// [`Store::open`], telling `step` each moment an encryption in place passes.
+    #[cfg(test)]
+    fn open_observed(
+        path: impl AsRef<Path>,
+        key: &StoreKey,
+        step: &mut dyn FnMut(at_rest::Step),
+    ) -> Result<Self> {
+        Self::from_connection(migrations::open_observed(path.as_ref(), Some(key), step)?)
+    }
+
+    /// Opens a store as plain, unencrypted SQLite: only the benchmarks use it, to
+    /// measure what encryption costs on the same records. Never in an app.
+    #[cfg(feature = "fixtures")]
+    pub fn open_unencrypted(path: impl AsRef<Path>) -> Result<Self> {
+        Self::from_connection(migrations::open_observed(path.as_ref(), None, &mut |_| {})?)
+    }
+
+    /// Writes a plaintext copy of this store to `to`, for [`Store::open_unencrypted`]:
+    /// the benchmarks compare the same records with and without encryption.
+    #[cfg(feature = "fixtures")]
+    pub fn export_unencrypted(&self, to: impl AsRef<Path>) -> Result<()> {
+        let to = to
+            .as_ref()
+            .to_str()
+            .ok_or_else(|| Error::invalid("path", "not valid UTF-8"))?;
+        self.conn
+            .execute("ATTACH DATABASE ?1 AS plaintext KEY ''", [to])?;
+        let version: i32 = self
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))?;
+        self.conn
+            .execute_batch("PRAGMA plaintext.auto_vacuum = INCREMENTAL")?;
+        self.conn
+            .query_row("SELECT sqlcipher_export('plaintext')", [], |_| Ok(()))?;
+        self.conn.execute_batch(&format!(
+            "PRAGMA plaintext.user_version = {version}; \
+             PRAGMA plaintext.application_id = {APPLICATION_ID}; \
+             DETACH DATABASE plaintext;"
+        ))?;
+        Ok(())
+    }
+
+    fn from_connection(conn: Connection) -> Result<Self> {
         let identity = conn
             .query_row(
                 "SELECT role, name, secret_key, sync_secret_key FROM identity",
@@ -140,6 +203,13 @@ impl Store {
             keys: RefCell::default(),
             fragments: Default::default(),
         })
+    }
+
+    /// Encrypts the whole store under `new` from now on, in one transaction: a kill
+    /// during it leaves the store under its old key. Other connections to the file
+    /// (another process) must reopen with the new key.
+    pub fn rekey(&mut self, new: &StoreKey) -> Result<()> {
+        at_rest::rekey(&self.conn, new)
     }
 
     /// Creates this device's identity; a store holds exactly one.
@@ -425,6 +495,8 @@ fn same_heads(a: &[ChangeHash], b: &[ChangeHash]) -> bool {
     a.len() == b.len() && a.iter().all(|h| b.contains(h))
 }
 
+#[cfg(test)]
+mod at_rest_tests;
 #[cfg(test)]
 mod many_hands_tests;
 #[cfg(test)]

@@ -23,7 +23,7 @@ use automerge::AutoCommit;
 use rusqlite::types::Value;
 use rusqlite::{params_from_iter, Connection, OpenFlags, Row, TransactionBehavior};
 
-use super::{migrations, Store};
+use super::{at_rest, migrations, Store, StoreKey};
 use crate::doc;
 use crate::error::{Error, Result};
 use crate::identity::DeviceIdentity;
@@ -65,7 +65,11 @@ impl Copy {
         name.push(".reading");
         let copy = Self(name.into());
         let mut bytes = std::fs::read(damaged)?;
-        if bytes.len() >= 100 {
+        if !bytes.starts_with(b"SQLite format 3\0") {
+            // Encrypted: its header is too. Whole pages, and SQLite is told to read
+            // as far as the file goes (see `Store::salvage`).
+            bytes.resize(bytes.len().next_multiple_of(4096), 0);
+        } else if bytes.len() >= 100 {
             let page_size = match u16::from_be_bytes([bytes[16], bytes[17]]) {
                 1 => 65536,
                 n => usize::from(n).max(512),
@@ -111,6 +115,67 @@ impl SalvageReport {
     }
 }
 
+/// The copy being salvaged, read through a connection opened again after each
+/// failure: SQLCipher treats a page that fails its check as final for the connection
+/// that read it, so every later read on it would fail too.
+struct Reader {
+    path: std::path::PathBuf,
+    key: StoreKey,
+    conn: std::cell::RefCell<Connection>,
+}
+
+impl Reader {
+    fn open(path: &Path, key: &StoreKey) -> Result<Self> {
+        Ok(Self {
+            path: path.to_owned(),
+            key: key.clone(),
+            conn: Self::connect(path, key)?.into(),
+        })
+    }
+
+    fn connect(path: &Path, key: &StoreKey) -> Result<Connection> {
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        let encrypted = at_rest::found(path)? == at_rest::Found::Encrypted;
+        at_rest::unlock_damaged(&conn, encrypted.then_some(key))?;
+        Ok(conn)
+    }
+
+    /// Starts afresh after a failed read (if the file still opens at all).
+    fn recover(&self) {
+        if let Ok(conn) = Self::connect(&self.path, &self.key) {
+            *self.conn.borrow_mut() = conn;
+        }
+    }
+
+    fn readable<T>(
+        &self,
+        sql: &str,
+        read: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
+    ) -> (Vec<T>, bool) {
+        let result = readable(&self.conn.borrow(), sql, read);
+        if !result.1 {
+            self.recover();
+        }
+        result
+    }
+
+    fn row<T>(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+        read: impl FnOnce(&Row<'_>) -> rusqlite::Result<T>,
+    ) -> rusqlite::Result<T> {
+        let result = self.conn.borrow().query_row(sql, params, read);
+        if result.is_err() {
+            self.recover();
+        }
+        result
+    }
+}
+
 /// The rows of a query as far as they can be read, and whether it read to the end.
 fn readable<T>(
     conn: &Connection,
@@ -137,10 +202,15 @@ fn readable<T>(
 }
 
 impl Store {
-    /// Copies what can still be read from the store at `damaged` into a new store at
-    /// `out` (which must not exist), and reports what was recovered and what was lost.
-    /// Never writes to `damaged`: it is opened read-only.
-    pub fn salvage(damaged: impl AsRef<Path>, out: impl AsRef<Path>) -> Result<SalvageReport> {
+    /// Copies what can still be read from the store at `damaged` (encrypted under
+    /// `key`, or a plaintext store from before encryption) into a new store at `out`
+    /// (which must not exist), encrypted under `key`, and reports what was recovered
+    /// and what was lost. Never writes to `damaged`: it reads a copy.
+    pub fn salvage(
+        damaged: impl AsRef<Path>,
+        out: impl AsRef<Path>,
+        key: &StoreKey,
+    ) -> Result<SalvageReport> {
         let (damaged, out) = (damaged.as_ref(), out.as_ref());
         if out.exists() {
             return Err(Error::invalid(
@@ -155,23 +225,19 @@ impl Store {
             ));
         }
         let copy = Copy::of(damaged, out)?;
-        let old = Connection::open_with_flags(
-            &copy.0,
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )?;
+        let old = Reader::open(&copy.0, key)?;
         let ours = old
-            .pragma_query_value(None, "application_id", |r| r.get::<_, i32>(0))
+            .row("PRAGMA application_id", [], |r| r.get::<_, i32>(0))
             .is_ok_and(|id| id == migrations::APPLICATION_ID);
         if !ours {
             return Err(Error::StoreUnusable(
                 "nothing can be salvaged: the file does not read as a Coachline store".into(),
             ));
         }
-        let mut new = Store::open(out)?;
+        let mut new = Store::open(out, key)?;
         let mut report = SalvageReport::default();
 
-        let (identity, complete) = readable(
-            &old,
+        let (identity, complete) = old.readable(
             "SELECT role, name, secret_key, sync_secret_key, created_at FROM identity",
             |r| {
                 Ok((
@@ -208,7 +274,7 @@ impl Store {
 
         // Agreements: their ids from their table, their documents from the chunks,
         // found through the index and through the table (either may be damaged).
-        let (known, complete) = readable(&old, "SELECT ag, id FROM agreements", |r| {
+        let (known, complete) = old.readable("SELECT ag, id FROM agreements", |r| {
             Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
         });
         report.read("agreements", complete);
@@ -221,16 +287,15 @@ impl Store {
             "SELECT ag, seq FROM chunks INDEXED BY chunks_by_agreement",
             "SELECT ag, seq FROM chunks NOT INDEXED",
         ] {
-            let (found, complete) = readable(&old, sql, |r| {
-                Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
-            });
+            let (found, complete) =
+                old.readable(sql, |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)));
             report.read("chunks", complete);
             chunks.extend(found);
         }
         let mut documents: BTreeMap<i64, AutoCommit> = BTreeMap::new();
         for (ag, seq) in chunks {
             let doc = documents.entry(ag).or_default();
-            let bytes = old.query_row("SELECT data FROM chunks WHERE seq = ?1", [seq], |r| {
+            let bytes = old.row("SELECT data FROM chunks WHERE seq = ?1", [seq], |r| {
                 r.get::<_, Vec<u8>>(0)
             });
             if !bytes.is_ok_and(|bytes| doc.load_incremental(&bytes).is_ok()) {
@@ -257,7 +322,7 @@ impl Store {
         }
 
         for table in ["peers", "invitations"] {
-            let (rows, complete) = readable(&old, &format!("SELECT * FROM {table}"), |r| {
+            let (rows, complete) = old.readable(&format!("SELECT * FROM {table}"), |r| {
                 (0..r.as_ref().column_count())
                     .map(|i| r.get::<_, Value>(i))
                     .collect::<rusqlite::Result<Vec<Value>>>()
@@ -289,17 +354,18 @@ mod tests {
 
     use super::*;
     use crate::model::{CallReason, CallStart, Role};
+    use crate::store::{chunks, test_key};
     use crate::time::Timestamp;
 
     fn t0() -> Timestamp {
         Timestamp::parse_rfc3339("now", "2026-03-02T10:00:00Z").unwrap()
     }
 
-    /// A therapist's store, closed: agreement `a` with thirty calls, `b` drafted last,
-    /// and a client paired for `a`. Returns its path and the two ids.
+    /// A therapist's store, closed: agreement `a` with thirty calls and a client
+    /// paired for it, and `b` drafted last, with a compacted history. Returns its path and the two ids.
     fn therapist_store(dir: &Path) -> (PathBuf, AgreementId, AgreementId) {
         let path = dir.join("t.db");
-        let mut therapist = Store::open(&path).unwrap();
+        let mut therapist = Store::open(&path, &test_key()).unwrap();
         therapist.init(Role::Therapist, "Dr T", t0()).unwrap();
         let a = therapist
             .create_agreement("Casey", Some("UTC"), t0())
@@ -311,7 +377,7 @@ mod tests {
                 .start_call(&a, start, t0().plus_minutes(i))
                 .unwrap();
         }
-        let mut client = Store::open(dir.join("c.db")).unwrap();
+        let mut client = Store::open(dir.join("c.db"), &test_key()).unwrap();
         client.init(Role::Client, "Casey", t0()).unwrap();
         let code = therapist.invite(&a, t0()).unwrap();
         client.join(&code, t0()).unwrap();
@@ -326,31 +392,57 @@ mod tests {
         let b = therapist
             .create_agreement("Robin", Some("UTC"), t0())
             .unwrap();
+        // Enough calls to compact `b` into one snapshot spilling over pages of its own.
+        for i in 0..chunks::COMPACT_AFTER_CHUNKS {
+            let start =
+                CallStart::new(CallReason::Coaching, Some("another note"), &[], Some(1)).unwrap();
+            therapist
+                .start_call(&b, start, t0().plus_minutes(i))
+                .unwrap();
+        }
         (path, a, b)
     }
 
-    /// Overwrites the page holding the start of `needle` with garbage.
-    fn damage_page_holding(path: &Path, needle: &[u8]) {
+    /// Overwrites with garbage a page that holds a chunk of `id` and nothing of
+    /// `keep` or of what the rest of the store needs to open. The file is encrypted,
+    /// so the page is found by trying: the first page whose damage (in a copy) breaks
+    /// reading `id`'s chunks while `keep`'s, the identity and the peers still read.
+    fn damage_chunk_of(path: &Path, id: &AgreementId, keep: &AgreementId) {
         let bytes = std::fs::read(path).unwrap();
-        let at = bytes
-            .windows(needle.len())
-            .position(|w| w == needle)
-            .expect("the bytes are in the file");
-        let page = at / 4096;
-        assert!(page > 0, "not the header page");
+        let trial = path.with_extension("trial");
+        let damaged = |page: usize| {
+            let mut copy = bytes.clone();
+            copy[page * 4096..(page + 1) * 4096].fill(0xa5);
+            copy
+        };
+        let page = (1..bytes.len() / 4096)
+            .find(|&page| {
+                std::fs::write(&trial, damaged(page)).unwrap();
+                // A fresh connection for each read: a failed one stays failed.
+                let reads = |sql: &str| {
+                    let conn = Connection::open(&trial).unwrap();
+                    at_rest::unlock(&conn, &test_key()).is_ok()
+                        && conn
+                            .query_row(sql, [], |r| r.get::<_, rusqlite::types::Value>(0))
+                            .is_ok()
+                };
+                let chunks = |id: &AgreementId| {
+                    format!(
+                        "SELECT sum(length(hex(data))) FROM chunks JOIN agreements USING (ag) \
+                         WHERE id = '{id}'"
+                    )
+                };
+                !reads(&chunks(id))
+                    && reads(&chunks(keep))
+                    && reads("SELECT name FROM identity")
+                    && reads("SELECT count(*) FROM agreements")
+                    && reads("SELECT count(*) FROM peers")
+            })
+            .expect("a page holds a chunk of one agreement alone");
+        std::fs::remove_file(&trial).unwrap();
         let mut file = std::fs::OpenOptions::new().write(true).open(path).unwrap();
         file.seek(SeekFrom::Start((page * 4096) as u64)).unwrap();
         file.write_all(&[0xa5; 4096]).unwrap();
-    }
-
-    fn snapshot_of(path: &Path, id: &AgreementId) -> Vec<u8> {
-        let conn = Connection::open(path).unwrap();
-        conn.query_row(
-            "SELECT data FROM chunks JOIN agreements USING (ag) WHERE id = ?1 ORDER BY seq",
-            [id.as_str()],
-            |r| r.get(0),
-        )
-        .unwrap()
     }
 
     fn unusable(result: Result<Store>) -> String {
@@ -364,13 +456,13 @@ mod tests {
     #[test]
     fn a_store_with_a_damaged_page_or_cut_short_is_refused_and_left_byte_for_byte() {
         let dir = tempfile::tempdir().unwrap();
-        let (path, _, b) = therapist_store(dir.path());
+        let (path, a, b) = therapist_store(dir.path());
         let whole = std::fs::read(&path).unwrap();
         assert!(whole.len() > 8 * 4096, "{} bytes", whole.len());
 
         let damaged = dir.path().join("damaged.db");
         std::fs::copy(&path, &damaged).unwrap();
-        damage_page_holding(&damaged, &snapshot_of(&path, &b)[..64]);
+        damage_chunk_of(&damaged, &b, &a);
         let truncated = dir.path().join("truncated.db");
         std::fs::write(&truncated, &whole[..whole.len() / 2]).unwrap();
         let ragged = dir.path().join("ragged.db");
@@ -378,14 +470,14 @@ mod tests {
 
         for file in [&truncated, &ragged] {
             let before = std::fs::read(file).unwrap();
-            let reason = unusable(Store::open(file));
+            let reason = unusable(Store::open(file, &test_key()));
             assert!(reason.contains("damaged"), "{reason}");
             assert_eq!(std::fs::read(file).unwrap(), before, "{}", file.display());
         }
         // A damaged page is found when it is read: the read is refused, typed, and
         // the file is left as it was.
         let before = std::fs::read(&damaged).unwrap();
-        let mut store = Store::open(&damaged).unwrap();
+        let mut store = Store::open(&damaged, &test_key()).unwrap();
         let reason = match store.preload(&b) {
             Err(Error::StoreUnusable(reason)) => reason,
             other => panic!("expected an unusable store, got {other:?}"),
@@ -394,23 +486,23 @@ mod tests {
         drop(store);
         assert_eq!(std::fs::read(&damaged).unwrap(), before);
         // The intact store still opens.
-        Store::open(&path).unwrap();
+        Store::open(&path, &test_key()).unwrap();
     }
 
     #[test]
     fn salvage_copies_what_can_be_read_and_reports_what_was_lost() {
         let dir = tempfile::tempdir().unwrap();
         let (path, a, b) = therapist_store(dir.path());
-        let mut intact = Store::open(&path).unwrap();
+        let mut intact = Store::open(&path, &test_key()).unwrap();
         let peers = intact.peers().unwrap();
         let me = intact.whoami().unwrap();
         let calls = intact.log(&a, 100).unwrap().len();
         drop(intact);
-        damage_page_holding(&path, &snapshot_of(&path, &b)[..64]);
+        damage_chunk_of(&path, &b, &a);
         let before = std::fs::read(&path).unwrap();
 
         let out = dir.path().join("new.db");
-        let report = Store::salvage(&path, &out).unwrap();
+        let report = Store::salvage(&path, &out, &test_key()).unwrap();
         assert_eq!(
             std::fs::read(&path).unwrap(),
             before,
@@ -422,7 +514,7 @@ mod tests {
         assert!(report.chunks_lost >= 1);
         assert_eq!((report.peers, report.invitations), (1, 1));
 
-        let mut salvaged = Store::open(&out).unwrap();
+        let mut salvaged = Store::open(&out, &test_key()).unwrap();
         assert_eq!(salvaged.whoami().unwrap(), me);
         assert_eq!(salvaged.peers().unwrap(), peers);
         let left = salvaged.log(&a, 100).unwrap().len();
@@ -434,7 +526,7 @@ mod tests {
         assert!(!shown.contains("private") && !shown.contains("Casey"));
         // Never over an existing file.
         assert!(matches!(
-            Store::salvage(&path, &out),
+            Store::salvage(&path, &out, &test_key()),
             Err(Error::InvalidInput { field: "out", .. })
         ));
     }
@@ -446,7 +538,7 @@ mod tests {
         let (path, a, _) = therapist_store(dir.path());
         // A store in use for a while: its schema pages (written first) sit in the
         // first half of the file, as on a phone.
-        let mut store = Store::open(&path).unwrap();
+        let mut store = Store::open(&path, &test_key()).unwrap();
         let situation = "a long account of the evening ".repeat(60);
         for i in 0..60 {
             let start = CallStart::new(CallReason::News, Some(&situation), &[], None).unwrap();
@@ -456,14 +548,14 @@ mod tests {
         let whole = std::fs::read(&path).unwrap();
         std::fs::write(&path, &whole[..whole.len() / 2]).unwrap();
         let out = dir.path().join("new.db");
-        let report = Store::salvage(&path, &out).unwrap();
+        let report = Store::salvage(&path, &out, &test_key()).unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), &whole[..whole.len() / 2]);
         // The identity lives in the first pages; every agreement is accounted for,
         // recovered or lost, and the damage is reported.
         assert!(report.identity);
         assert_eq!(report.recovered.len() + report.lost.len(), 2, "{report:?}");
         assert!(!report.damaged_tables.is_empty() || report.chunks_lost > 0);
-        let mut salvaged = Store::open(&out).unwrap();
+        let mut salvaged = Store::open(&out, &test_key()).unwrap();
         assert!(salvaged.whoami().is_ok());
         for id in &report.recovered {
             salvaged.preload(id).unwrap();

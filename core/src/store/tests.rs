@@ -18,9 +18,9 @@ struct Pair {
 fn pair() -> Pair {
     let dir = tempfile::tempdir().unwrap();
     let now = at("2026-03-02T10:00:00Z");
-    let mut therapist = Store::open(dir.path().join("t.db")).unwrap();
+    let mut therapist = Store::open(dir.path().join("t.db"), &test_key()).unwrap();
     therapist.init(Role::Therapist, "Dr T", now).unwrap();
-    let mut client = Store::open(dir.path().join("c.db")).unwrap();
+    let mut client = Store::open(dir.path().join("c.db"), &test_key()).unwrap();
     client.init(Role::Client, "Casey", now).unwrap();
     let id = therapist
         .create_agreement("Casey", Some("America/New_York"), now)
@@ -147,7 +147,7 @@ fn many_writes_compact_into_a_snapshot_and_reload_identically() {
     let heads = p.client.heads(&p.id).unwrap();
     let path = p.client.conn.path().unwrap().to_owned();
     drop(p.client);
-    let mut reopened = Store::open(path).unwrap();
+    let mut reopened = Store::open(path, &test_key()).unwrap();
     assert_eq!(reopened.heads(&p.id).unwrap(), heads);
     assert_eq!(
         reopened.log(&p.id, 500).unwrap().len() as i64,
@@ -160,7 +160,11 @@ fn files_that_are_not_stores_are_refused_untouched() {
     let dir = tempfile::tempdir().unwrap();
     let text = dir.path().join("notes.txt");
     std::fs::write(&text, b"this is not a database at all").unwrap();
-    assert!(matches!(Store::open(&text), Err(Error::StoreUnusable(_))));
+    // Without SQLite's header, it could be an encrypted store under another key.
+    assert!(matches!(
+        Store::open(&text, &test_key()),
+        Err(Error::WrongKey)
+    ));
     assert_eq!(
         std::fs::read(&text).unwrap(),
         b"this is not a database at all"
@@ -172,16 +176,18 @@ fn files_that_are_not_stores_are_refused_untouched() {
         .execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (1);")
         .unwrap();
     let before = std::fs::read(&other).unwrap();
-    assert!(matches!(Store::open(&other), Err(Error::StoreUnusable(_))));
+    assert!(matches!(
+        Store::open(&other, &test_key()),
+        Err(Error::StoreUnusable(_))
+    ));
     assert_eq!(std::fs::read(&other).unwrap(), before);
 
     let newer = dir.path().join("newer.db");
-    Store::open(&newer).unwrap();
-    Connection::open(&newer)
-        .unwrap()
+    Store::open(&newer, &test_key()).unwrap();
+    test_connection(&newer)
         .pragma_update(None, "user_version", 99)
         .unwrap();
-    let err = Store::open(&newer).err().unwrap();
+    let err = Store::open(&newer, &test_key()).err().unwrap();
     assert!(err.to_string().contains("newer"), "{err}");
 }
 
@@ -348,9 +354,9 @@ mod merge_order {
 
             // Two more phones receive the same changes in opposite orders.
             let dir = tempfile::tempdir().unwrap();
-            let mut one = Store::open(dir.path().join("one.db")).unwrap();
+            let mut one = Store::open(dir.path().join("one.db"), &test_key()).unwrap();
             one.init(Role::Client, "One", at("2026-03-02T00:00:00Z")).unwrap();
-            let mut two = Store::open(dir.path().join("two.db")).unwrap();
+            let mut two = Store::open(dir.path().join("two.db"), &test_key()).unwrap();
             two.init(Role::Client, "Two", at("2026-03-02T00:00:00Z")).unwrap();
             one.import(&from_t).unwrap();
             one.import(&from_c).unwrap();
@@ -461,10 +467,10 @@ fn two_stores_on_one_file_interleave_writes_and_lose_none() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("shared.db");
     let now = at("2026-03-02T10:00:00Z");
-    let mut ui = Store::open(&path).unwrap();
+    let mut ui = Store::open(&path, &test_key()).unwrap();
     ui.init(Role::Therapist, "Dr T", now).unwrap();
     let id = ui.create_agreement("Casey", Some("UTC"), now).unwrap();
-    let mut worker = Store::open(&path).unwrap();
+    let mut worker = Store::open(&path, &test_key()).unwrap();
     let start = || CallStart::new(CallReason::Coaching, None, &[], None).unwrap();
 
     let mut calls = Vec::new();
@@ -498,7 +504,7 @@ fn two_stores_on_one_file_interleave_writes_and_lose_none() {
     let decision = worker.status(&id, now.plus_hours(3)).unwrap();
     assert_eq!(decision.locked_until, Some(now.plus_hours(14)));
 
-    let reopened = Store::open(&path).unwrap();
+    let reopened = Store::open(&path, &test_key()).unwrap();
     let logged: Vec<String> = {
         let mut r = reopened;
         r.log(&id, 100)

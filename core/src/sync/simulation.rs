@@ -14,7 +14,7 @@ use std::path::PathBuf;
 
 use crate::error::Error;
 use crate::model::{AgreementId, CallEnd, CallReason, CallStart, Role, TermKey};
-use crate::store::{CallAttempt, LogEntry, Store};
+use crate::store::{test_key, CallAttempt, LogEntry, Store};
 use crate::sync::session::RESEND_AFTER_MINUTES;
 use crate::time::Timestamp;
 
@@ -51,7 +51,7 @@ struct Phone {
 
 impl Phone {
     fn restart(&mut self) {
-        self.store = Store::open(&self.path).unwrap();
+        self.store = Store::open(&self.path, &test_key()).unwrap();
     }
 }
 
@@ -81,7 +81,7 @@ impl World {
         let now = Timestamp::parse_rfc3339("now", "2026-03-02T10:00:00Z").unwrap();
         let open = |name: &str, role: Role| {
             let path = dir.path().join(name);
-            let mut store = Store::open(&path).unwrap();
+            let mut store = Store::open(&path, &test_key()).unwrap();
             store.init(role, name, now).unwrap();
             Phone { path, store }
         };

@@ -12,13 +12,16 @@ import org.coachline.coreVersion
  * Arguments: the client store's path, the agreement id, the instant to decide at
  * (ms), and optionally the number of samples. Run by scripts/bench-kotlin.
  */
+/** The key the benchmark fixture's stores are encrypted with (`coachline_core::fixtures::KEY`). */
+val FIXTURE_KEY = ByteArray(32) { 0x5a }
+
 fun main(args: Array<String>) {
     require(args.size >= 3) { "usage: StatusBench STORE AGREEMENT_ID NOW_MS [SAMPLES]" }
     val (path, id, nowArg) = args
     val now = nowArg.toLong()
     val samples = args.getOrNull(3)?.toInt() ?: 50_000
 
-    CoachlineStore.open(path).use { store ->
+    CoachlineStore.open(path, FIXTURE_KEY).use { store ->
         val log = store.log(id, 100_000)
         println("history: ${log.size} log entries; decision at $now: ${store.status(id, now).permission}")
 

@@ -3,6 +3,7 @@
 use super::*;
 use crate::identity::{AgreementStatus, DeviceIdentity};
 use crate::model::{CallEnd, CallReason, CallStart, TermKey};
+use crate::store::test_key;
 use crate::sync::envelope::MAX_MESSAGE_BYTES;
 use crate::sync::session::KEEPALIVE_HOURS;
 use automerge::transaction::Transactable;
@@ -26,9 +27,9 @@ struct Phones {
 /// A therapist with a drafted agreement and a client, not yet paired.
 fn phones() -> Phones {
     let dir = tempfile::tempdir().unwrap();
-    let mut therapist = Store::open(dir.path().join("t.db")).unwrap();
+    let mut therapist = Store::open(dir.path().join("t.db"), &test_key()).unwrap();
     therapist.init(Role::Therapist, "Dr T", t0()).unwrap();
-    let mut client = Store::open(dir.path().join("c.db")).unwrap();
+    let mut client = Store::open(dir.path().join("c.db"), &test_key()).unwrap();
     client.init(Role::Client, "Casey", t0()).unwrap();
     let id = therapist
         .create_agreement("Casey", Some("America/New_York"), t0())
@@ -151,7 +152,7 @@ fn pairing_brings_the_agreement_to_the_client_and_then_falls_quiet() {
     // Quiet, later and after reopening, until the keep-alive period has passed.
     let later = t0().plus_hours(KEEPALIVE_HOURS).plus_minutes(-1);
     assert_eq!(p.client.sync_next(&p.id, later).unwrap(), None);
-    let mut reopened = Store::open(p.dir.path().join("t.db")).unwrap();
+    let mut reopened = Store::open(p.dir.path().join("t.db"), &test_key()).unwrap();
     assert_eq!(reopened.sync_next(&p.id, later).unwrap(), None);
     // Then one small message, and quiet again on both sides.
     let much_later = t0().plus_hours(100);
@@ -328,7 +329,7 @@ fn invitations_are_one_time_expire_and_cannot_be_forged() {
     let code = p.therapist.invite(&p.id, t0()).unwrap();
     p.client.join(&code, t0()).unwrap();
     quiesce(&mut p.client, &mut p.therapist, &p.id, t0());
-    let mut other = Store::open(p.dir.path().join("other.db")).unwrap();
+    let mut other = Store::open(p.dir.path().join("other.db"), &test_key()).unwrap();
     other.init(Role::Client, "Other", t0()).unwrap();
     other.join(&code, t0()).unwrap();
     let second = other.sync_next(&p.id, t0()).unwrap().unwrap();
@@ -347,7 +348,7 @@ fn invitations_are_one_time_expire_and_cannot_be_forged() {
 #[test]
 fn a_new_phone_replaces_the_old_one_whose_messages_are_then_refused() {
     let mut p = paired();
-    let mut new_phone = Store::open(p.dir.path().join("new.db")).unwrap();
+    let mut new_phone = Store::open(p.dir.path().join("new.db"), &test_key()).unwrap();
     new_phone.init(Role::Client, "Casey", t0()).unwrap();
     let code = p.therapist.invite(&p.id, t0()).unwrap();
     new_phone.join(&code, t0()).unwrap();
@@ -425,26 +426,26 @@ fn a_restart_between_any_two_messages_still_converges() {
         if round == 2 {
             // Both phones edit mid-way, each after a restart.
             for path in &paths {
-                let mut store = Store::open(path).unwrap();
+                let mut store = Store::open(path, &test_key()).unwrap();
                 store.report_behavior(&p.id, None, now, now).unwrap();
             }
         }
         for (from, to) in [(0, 1), (1, 0)] {
             let mut stores = [
-                Store::open(&paths[0]).unwrap(),
-                Store::open(&paths[1]).unwrap(),
+                Store::open(&paths[0], &test_key()).unwrap(),
+                Store::open(&paths[1], &test_key()).unwrap(),
             ];
             let Some(message) = stores[from].sync_next(&p.id, now).unwrap() else {
                 continue;
             };
             drop(stores);
-            let mut receiver = Store::open(&paths[to]).unwrap();
+            let mut receiver = Store::open(&paths[to], &test_key()).unwrap();
             receiver.sync_receive(&message, now).unwrap();
         }
         now = now.plus_minutes(1);
     }
-    let mut client = Store::open(&paths[0]).unwrap();
-    let mut therapist = Store::open(&paths[1]).unwrap();
+    let mut client = Store::open(&paths[0], &test_key()).unwrap();
+    let mut therapist = Store::open(&paths[1], &test_key()).unwrap();
     assert_eq!(client.log(&p.id, 10).unwrap().len(), 2);
     assert_eq!(
         client.heads(&p.id).unwrap(),
@@ -468,7 +469,7 @@ fn restore(copy: &std::path::Path, dir: &std::path::Path, name: &str) -> Store {
         let _ = std::fs::remove_file(dir.join(format!("{name}{suffix}")));
     }
     std::fs::copy(copy, dir.join(name)).unwrap();
-    Store::open(dir.join(name)).unwrap()
+    Store::open(dir.join(name), &test_key()).unwrap()
 }
 
 fn coaching_call() -> CallStart {
@@ -479,7 +480,7 @@ fn coaching_call() -> CallStart {
 fn a_restored_backup_writes_again_and_merges_with_the_peer_within_one_round_trip() {
     let mut p = paired();
     let copy = backup(p.client, p.dir.path(), "c.db");
-    p.client = Store::open(p.dir.path().join("c.db")).unwrap();
+    p.client = Store::open(p.dir.path().join("c.db"), &test_key()).unwrap();
     let later = t0().plus_hours(1);
     let lost = p.client.start_call(&p.id, coaching_call(), later).unwrap();
     quiesce(&mut p.client, &mut p.therapist, &p.id, later);
@@ -615,7 +616,7 @@ fn status_of(store: &Store, id: &AgreementId) -> AgreementStatus {
 fn a_client_who_loses_their_phone_pairs_a_new_one_and_keeps_everything() {
     let mut p = in_use();
     let now = t0().plus_hours(3);
-    let mut new_phone = Store::open(p.dir.path().join("new.db")).unwrap();
+    let mut new_phone = Store::open(p.dir.path().join("new.db"), &test_key()).unwrap();
     new_phone.init(Role::Client, "Casey", now).unwrap();
     let code = p.therapist.invite(&p.id, now).unwrap();
     new_phone.join(&code, now).unwrap();
@@ -659,7 +660,7 @@ fn a_client_who_loses_their_phone_pairs_a_new_one_and_keeps_everything() {
 fn a_therapist_who_replaces_their_phone_gets_each_agreement_back_in_person() {
     let mut p = in_use();
     let now = t0().plus_hours(3);
-    let mut new_phone = Store::open(p.dir.path().join("new-t.db")).unwrap();
+    let mut new_phone = Store::open(p.dir.path().join("new-t.db"), &test_key()).unwrap();
     new_phone.init(Role::Therapist, "Dr T", now).unwrap();
     // In person: the client's phone shows a code, the therapist's new phone joins.
     let code = p.client.invite(&p.id, now).unwrap();
