@@ -135,8 +135,8 @@ pub fn run(dir: Option<PathBuf>, out: &Output) -> Result<u8, Failure> {
     let c = client.store.init(Role::Client, "Sam", at(0))?;
     say!("   therapist's phone: key {}", t.fingerprint);
     say!("   client's phone:    key {}", c.fingerprint);
-    say!("   each store is encrypted; its key is in the .key file beside it (on a phone: the");
-    say!("   Android Keystore or the iOS Keychain)");
+    say!("   each store file is encrypted; the key that opens it is in the .key file beside it");
+    say!("   (on a phone: in the Android Keystore or the iOS Keychain)");
 
     step("The therapist drafts the agreement from the seed form and sets the terms");
     let id = therapist
