@@ -35,15 +35,16 @@ for spec in archives:
         if len(p) == 3:
             c_owner.setdefault(p[2], set()).add(label)
 
+# Rust symbols: by the crate their demangled path starts with (uniffi* crates are uniffi).
 RUST = [
     ("SQLCipher/SQLite", {"rusqlite", "libsqlite3_sys", "hashlink"}),
     ("crypto provider", {"openssl_sys"}),
     ("Automerge", {"automerge", "hexane"}),
-    ("chrono-tz data", {"chrono_tz"}),
-    ("uniffi", {"uniffi", "uniffi_core", "uniffi_meta"}),
+    ("chrono-tz (time-zone data)", {"chrono_tz"}),
     ("Coachline", {"coachline_core", "coachline_ffi"}),
-    ("Rust std and generics", {"core", "alloc", "std", "hashbrown", "gimli", "addr2line", "rustc_demangle",
-                  "miniz_oxide", "memchr", "std_detect", "object", "panic_unwind", "__rustc"}),
+    ("Rust std and generics", {"core", "alloc", "std", "hashbrown", "gimli", "addr2line",
+                               "rustc_demangle", "miniz_oxide", "memchr", "std_detect",
+                               "object", "panic_unwind", "__rustc"}),
 ]
 crate_re = re.compile(r"^(?:[<&*\[(]|mut |const |dyn |unsafe |extern \"C\" |fn\()*([A-Za-z_][A-Za-z0-9_]*)::")
 
@@ -53,13 +54,12 @@ def component(name, demangled):
     if owners and len(owners) == 1:
         return next(iter(owners))
     m = crate_re.match(demangled)
-    if m:
-        crate = m.group(1)
-        for label, crates in RUST:
-            if crate in crates or crate.startswith("uniffi"):
-                return label if crate in crates else "uniffi"
-        return "other Rust crates"
-    return "other"
+    if not m:
+        return "other"
+    crate = m.group(1)
+    if crate.startswith("uniffi"):
+        return "uniffi"
+    return next((label for label, crates in RUST if crate in crates), "other Rust crates")
 
 
 raw = run("nm", "-S", "--defined-only", lib).splitlines()
@@ -129,7 +129,7 @@ for a in sorted(refs):
 
 total = os.path.getsize(shipped)
 attributed = sum(sizes.values())
-order = ["SQLCipher/SQLite", "crypto provider", "Automerge", "chrono-tz data", "uniffi", "Coachline",
+order = ["SQLCipher/SQLite", "crypto provider", "Automerge", "chrono-tz (time-zone data)", "uniffi", "Coachline",
          "Rust std and generics", "other Rust crates", "other"]
 print("shipped library by component (symbols, and the unnamed data their code refers to):")
 for k in order:
