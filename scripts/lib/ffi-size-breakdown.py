@@ -19,7 +19,7 @@ import subprocess
 import sys
 
 lib, shipped = sys.argv[1], sys.argv[2]
-archives = sys.argv[3:]  # label=path
+archives = [a for a in sys.argv[3:] if a]  # label=path
 
 
 def run(*cmd):
