@@ -1,6 +1,7 @@
 //! End-to-end tests: the real `coachline` binary on real SQLite files.
 
 mod agreement;
+mod backup;
 mod bad_input;
 mod coaching;
 mod convergence;
