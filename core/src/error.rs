@@ -65,6 +65,10 @@ pub enum Error {
     #[error("invitation refused: {0}")]
     InvitationRefused(InvitationProblem),
 
+    /// A sealed export that was not opened ([`crate::backup`]). Nothing was changed.
+    #[error("backup not opened: {0}")]
+    BackupNotOpened(BackupProblem),
+
     #[error("storage error: {0}")]
     Storage(#[source] rusqlite::Error),
 
@@ -168,6 +172,44 @@ impl std::fmt::Display for InvitationProblem {
     }
 }
 
+/// Why a sealed export was not opened. None of these says anything about what was
+/// given to open it, or about what the file holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BackupProblem {
+    /// It is sealed with a passphrase, and none was given (or an identity was).
+    NeedsPassphrase,
+    /// It is sealed for an age recipient, and no identity was given (or a passphrase
+    /// was).
+    NeedsIdentity,
+    /// The passphrase or identity given does not open it.
+    WrongKey,
+    /// It was altered, truncated or damaged after it was sealed (authentication
+    /// failed), or its header is not one age writes.
+    Tampered,
+    /// Its passphrase would take more work to check than this device accepts: not a
+    /// file this device could be expected to open (a crafted one, or one sealed at a
+    /// far higher cost on a far faster machine).
+    TooCostly,
+}
+
+impl std::fmt::Display for BackupProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::NeedsPassphrase => "it is sealed with a passphrase: give the passphrase",
+            Self::NeedsIdentity => {
+                "it is sealed for an age recipient: give the matching identity (AGE-SECRET-KEY-1…)"
+            }
+            Self::WrongKey => "the passphrase or identity given does not open it",
+            Self::Tampered => {
+                "it was altered or damaged after it was sealed (authentication failed)"
+            }
+            Self::TooCostly => {
+                "its passphrase would take far more work to check than this device allows"
+            }
+        })
+    }
+}
+
 /// What a damaged store is told, whatever SQLite found: where and how is of no use
 /// to a person, and the file is left as it was for a salvage.
 pub const DAMAGED: &str =
@@ -223,6 +265,7 @@ impl Error {
                 | Self::WrongKey
                 | Self::Rejected { .. }
                 | Self::InvitationRefused(_)
+                | Self::BackupNotOpened(_)
         )
     }
 }

@@ -14,10 +14,12 @@
 //! - [`rules`]: pure functions of (agreement state, now): the 24-hour rule,
 //!   availability, return calls;
 //! - [`store`]: SQLite persistence, the projection, and the service API the shells call;
-//! - [`sync`]: pairing, sealed messages and sync sessions between the two phones.
+//! - [`sync`]: pairing, sealed messages and sync sessions between the two phones;
+//! - [`backup`]: exports sealed in the age format, the file a person keeps.
 //!
 //! Nothing here knows about UniFFI, clap or any shell.
 
+pub mod backup;
 pub mod doc;
 pub mod error;
 #[cfg(feature = "fixtures")]

@@ -180,8 +180,8 @@ proptest! {
         for e in &therapist_edits { apply(&therapist, e); }
         for e in &client_edits { apply(&client, e); }
         let (t_file, c_file) = (dir.path().join("t.automerge"), dir.path().join("c.automerge"));
-        therapist.ok(&["agreement", "export", "--out", t_file.to_str().unwrap()]);
-        client.ok(&["agreement", "export", "--out", c_file.to_str().unwrap()]);
+        therapist.ok(&["agreement", "export", "--plain", "--out", t_file.to_str().unwrap()]);
+        client.ok(&["agreement", "export", "--plain", "--out", c_file.to_str().unwrap()]);
         if client_first {
             therapist.ok(&["agreement", "import", c_file.to_str().unwrap()]);
             client.ok(&["agreement", "import", t_file.to_str().unwrap()]);
@@ -192,7 +192,7 @@ proptest! {
         prop_assert_eq!(therapist.state(), client.state());
         let heads = |p: &Phone| {
             let f = dir.path().join("heads.automerge");
-            p.ok(&["agreement", "export", "--out", f.to_str().unwrap()]);
+            p.ok(&["agreement", "export", "--plain", "--out", f.to_str().unwrap()]);
             let mut doc = automerge::AutoCommit::load(&std::fs::read(&f).unwrap()).unwrap();
             let mut heads = doc.get_heads();
             heads.sort();

@@ -3,6 +3,7 @@
 mod agreement;
 #[cfg(unix)]
 mod at_rest;
+mod backup;
 mod bad_input;
 mod coaching;
 mod convergence;

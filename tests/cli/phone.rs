@@ -26,6 +26,11 @@ impl Phone {
     }
 
     pub fn run(&self, args: &[&str]) -> Output {
+        self.run_with(args, &[])
+    }
+
+    /// Runs a command with environment variables set.
+    pub fn run_with(&self, args: &[&str], vars: &[(&str, &str)]) -> Output {
         Command::new(env!("CARGO_BIN_EXE_coachline"))
             .args(args)
             .arg("--store")
@@ -37,6 +42,8 @@ impl Phone {
             })
             .env_remove("COACHLINE_STORE")
             .env_remove("COACHLINE_KEY")
+            .env_remove("COACHLINE_BACKUP_PASSPHRASE")
+            .envs(vars.iter().copied())
             .output()
             .expect("the coachline binary runs")
     }
@@ -81,9 +88,16 @@ impl Phone {
         )
     }
 
-    /// Exports the agreement to `file` and imports it into `other`.
+    /// Exports the agreement to `file`, plain (an Automerge document the tests read
+    /// and alter), and imports it into `other`.
     pub fn send_to(&self, other: &Phone, file: &Path) {
-        self.ok(&["agreement", "export", "--out", file.to_str().unwrap()]);
+        self.ok(&[
+            "agreement",
+            "export",
+            "--plain",
+            "--out",
+            file.to_str().unwrap(),
+        ]);
         other.ok(&["agreement", "import", file.to_str().unwrap()]);
     }
 }

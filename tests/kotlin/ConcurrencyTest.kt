@@ -4,6 +4,7 @@ import java.nio.file.Path
 import java.util.concurrent.CountDownLatch
 import java.util.concurrent.Executors
 import java.util.concurrent.TimeUnit
+import org.coachline.BackupSeal
 import org.coachline.CallAttempt
 import org.coachline.CallReason
 import org.coachline.CallWorksheet
@@ -77,7 +78,7 @@ class ConcurrencyTest {
                 for (store in listOf(phones.client, worker)) {
                     val logged = store.log(id, 1000).filterIsInstance<LogEntry.CallEntry>().map { it.call.id }
                     assertEquals(ids.toSet(), logged.toSet())
-                    store.exportAgreement(id)
+                    store.exportAgreement(id, BackupSeal.Plain)
                 }
             } finally {
                 worker.close()

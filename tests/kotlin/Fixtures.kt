@@ -3,6 +3,7 @@ package org.coachline.tests
 import java.nio.file.Path
 import java.time.Instant
 import org.coachline.AgreementStatus
+import org.coachline.BackupSeal
 import org.coachline.CoachlineStore
 import org.coachline.Role
 import org.coachline.TermKey
@@ -38,9 +39,9 @@ class Phones(dir: Path) : AutoCloseable {
         client.createIdentity(Role.CLIENT, "Sam", MONDAY_MORNING - HOUR)
     }
 
-    /** Carries the agreement's bytes from one phone to the other. */
+    /** Carries the agreement's bytes from one phone to the other (plain: the tests' own courier). */
     fun carry(id: String, from: CoachlineStore, to: CoachlineStore) {
-        to.importAgreement(from.exportAgreement(id))
+        to.importAgreement(from.exportAgreement(id, BackupSeal.Plain))
     }
 
     /** An agreement both parties have signed, with one target behaviour. */

@@ -2,6 +2,7 @@ package org.coachline.tests
 
 import java.nio.file.Path
 import org.coachline.AgreementStatus
+import org.coachline.BackupSeal
 import org.coachline.CallAttempt
 import org.coachline.CallEnding
 import org.coachline.CallOutcome
@@ -57,7 +58,7 @@ class LifecycleTest {
             assertEquals("24", therapist.termValue(id, TermKey.LOCKOUT_HOURS))
 
             // The draft travels to the client's phone as bytes.
-            val imported = client.importAgreement(therapist.exportAgreement(id))
+            val imported = client.importAgreement(therapist.exportAgreement(id, BackupSeal.Plain))
             assertEquals(id, imported.agreementId)
             assertTrue(imported.created)
             assertEquals(id, client.defaultAgreementId())

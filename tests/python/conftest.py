@@ -14,7 +14,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 sys.path.insert(0, os.path.join(ROOT, "bindings-out", "python"))
 
 import coachline  # noqa: E402
-from coachline import AgreementStatus, CoachlineStore, Role, TermKey  # noqa: E402
+from coachline import AgreementStatus, BackupSeal, CoachlineStore, Role, TermKey  # noqa: E402
 
 # The store key the tests open their stores with. An app generates its key once and
 # keeps it in the platform's keystore.
@@ -44,8 +44,8 @@ class Phones:
 
     @staticmethod
     def carry(agreement_id, source, target):
-        """Carries the agreement's bytes from one phone to the other."""
-        target.import_agreement(source.export_agreement(agreement_id))
+        """Carries the agreement's bytes from one phone to the other (plain: the tests' own courier)."""
+        target.import_agreement(source.export_agreement(agreement_id, BackupSeal.PLAIN()))
 
     def active_agreement(self):
         """An agreement both parties have signed, with one target behaviour."""

@@ -5,6 +5,7 @@ import time
 
 from coachline import (
     AgreementStatus,
+    BackupSeal,
     CallAttempt,
     CallEnding,
     CallOutcome,
@@ -47,7 +48,7 @@ def test_draft_exchange_sign_call_report_and_review(phones):
     assert therapist.term_value(agreement_id, TermKey.LOCKOUT_HOURS) == "24"
 
     # The draft travels to the client's phone as bytes; both sign.
-    imported = client.import_agreement(therapist.export_agreement(agreement_id))
+    imported = client.import_agreement(therapist.export_agreement(agreement_id, BackupSeal.PLAIN()))
     assert (imported.agreement_id, imported.created) == (agreement_id, True)
     assert client.default_agreement_id() == agreement_id
     assert therapist.sign(agreement_id, t0 + MINUTE) == AgreementStatus.AWAITING_SIGNATURES

@@ -126,13 +126,45 @@ pub enum AgreementCommand {
     Holiday(HolidayCommand),
     /// Sign the current terms with this device's key
     Sign,
-    /// Write the whole agreement as a standard Automerge document
+    /// Write the whole agreement to a file, sealed in the age format: with a passphrase
+    /// (--passphrase-file, or $COACHLINE_BACKUP_PASSPHRASE) or for an age recipient
+    /// (--recipient); --plain writes an unencrypted Automerge document instead
     Export {
         #[arg(long)]
         out: PathBuf,
+        #[command(flatten)]
+        seal: SealArgs,
     },
-    /// Merge an exported agreement into this store
-    Import { file: PathBuf },
+    /// Merge an exported agreement into this store; a sealed one needs its passphrase
+    /// (--passphrase-file, or $COACHLINE_BACKUP_PASSPHRASE) or identity (--identity)
+    Import {
+        file: PathBuf,
+        /// The file holding the passphrase it was sealed with (its content, less a
+        /// final line break)
+        #[arg(long, conflicts_with = "identity")]
+        passphrase_file: Option<PathBuf>,
+        /// An age identity file (AGE-SECRET-KEY-1…, as age-keygen writes it), for an
+        /// export sealed for its recipient
+        #[arg(long)]
+        identity: Option<PathBuf>,
+    },
+}
+
+/// What `agreement export` seals with: exactly one of these, or
+/// $COACHLINE_BACKUP_PASSPHRASE.
+#[derive(Args, Debug)]
+pub struct SealArgs {
+    /// Seal with the passphrase in this file (its content, less a final line break).
+    /// It cannot be recovered: without it the file never opens
+    #[arg(long, conflicts_with_all = ["recipient", "plain"])]
+    pub passphrase_file: Option<PathBuf>,
+    /// Seal for an age recipient (age1…): only its identity opens the file
+    #[arg(long, conflicts_with = "plain")]
+    pub recipient: Option<String>,
+    /// Write a plain, unencrypted Automerge document, which any Automerge reader loads
+    /// (and anyone who finds the file reads)
+    #[arg(long)]
+    pub plain: bool,
 }
 
 #[derive(Subcommand, Debug)]

@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use coachline_core::backup::Seal;
 use coachline_core::model::{AgreementId, CallEnd, CallStart, Role, TermKey};
 use coachline_core::store::{CallAttempt, Store};
 use coachline_core::Timestamp;
@@ -9,7 +10,7 @@ use serde_json::json;
 
 use crate::args::*;
 use crate::render::{self, Output};
-use crate::{demo, key, sync, Failure};
+use crate::{backup, demo, key, sync, Failure};
 
 /// Where the store lives when neither --store nor $COACHLINE_STORE says.
 fn default_store() -> Result<PathBuf, Failure> {
@@ -287,18 +288,34 @@ fn agreement(ctx: &mut Context, cmd: AgreementCommand) -> Result<(), Failure> {
                 )
             });
         }
-        AgreementCommand::Export { out } => {
+        AgreementCommand::Export { out, seal } => {
             let id = ctx.agreement()?;
-            let bytes = ctx.store.export(&id)?;
+            let seal = backup::seal(seal)?;
+            let bytes = match &seal {
+                Some(seal) => ctx.store.export_sealed(&id, seal)?,
+                None => ctx.store.export(&id)?,
+            };
             std::fs::write(&out, &bytes)?;
-            ctx.out
-                .print(&json!({ "id": id, "bytes": bytes.len() }), || {
-                    format!("Exported agreement {id} ({} bytes).", bytes.len())
-                });
+            let sealed = match &seal {
+                Some(Seal::Passphrase(_)) => "sealed with a passphrase (age)",
+                Some(Seal::Recipient(_)) => "sealed for the recipient (age)",
+                None => "plain: not encrypted",
+            };
+            ctx.out.print(
+                &json!({ "id": id, "bytes": bytes.len(), "sealed": seal.is_some() }),
+                || format!("Exported agreement {id} ({} bytes), {sealed}.", bytes.len()),
+            );
         }
-        AgreementCommand::Import { file } => {
-            let bytes = std::fs::read(&file)?;
-            let outcome = ctx.store.import(&bytes)?;
+        AgreementCommand::Import {
+            file,
+            passphrase_file,
+            identity,
+        } => {
+            let bytes = backup::read(&file)?;
+            let outcome = match backup::unseal(passphrase_file, identity)? {
+                Some(unseal) => ctx.store.import_sealed(&bytes, &unseal)?,
+                None => ctx.store.import(&bytes)?,
+            };
             ctx.out.print(
                 &json!({ "id": outcome.id, "created": outcome.created, "changed": outcome.changed }),
                 || match (outcome.created, outcome.changed) {

@@ -8,6 +8,7 @@
 
 use std::path::{Path, PathBuf};
 
+use coachline_core::backup::{Passphrase, Seal, Unseal};
 use coachline_core::model::{AgreementId, CallEnd, CallReason, CallStart, Role, TermKey};
 use coachline_core::store::{CallAttempt, Store};
 use coachline_core::Timestamp;
@@ -291,6 +292,33 @@ pub fn run(dir: Option<PathBuf>, out: &Output) -> Result<u8, Failure> {
     step("The therapist prepares Monday's session: the summary of the week");
     let summary = therapist.store.summary(&id, None, at(friday + 10))?;
     say!("{}", render::summary_text(&summary));
+
+    step("The client keeps a backup, sealed with a passphrase (the age format)");
+    let passphrase = || Passphrase::new("correct horse battery staple".into());
+    let sealed = client
+        .store
+        .export_sealed(&id, &Seal::Passphrase(passphrase()?))?;
+    let file = dir.join("client-backup.age");
+    std::fs::write(&file, &sealed)?;
+    say!(
+        "   {}: {} bytes; opened by `age --decrypt` too, with the passphrase",
+        file.file_name().unwrap_or_default().to_string_lossy(),
+        sealed.len()
+    );
+    if let Err(e) = therapist.store.import(&sealed) {
+        say!("   without the passphrase: {e}");
+    }
+    let outcome = therapist
+        .store
+        .import_sealed(&sealed, &Unseal::Passphrase(passphrase()?))?;
+    say!(
+        "   with it, on the therapist's phone: {}",
+        if outcome.changed {
+            "new changes merged"
+        } else {
+            "already up to date"
+        }
+    );
 
     step("Both phones end in the same state");
     let same_heads = therapist.store.heads(&id)? == client.store.heads(&id)?;

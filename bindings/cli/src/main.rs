@@ -16,6 +16,7 @@ macro_rules! say {
 }
 
 mod args;
+mod backup;
 mod commands;
 mod demo;
 mod key;
@@ -25,7 +26,7 @@ mod sync;
 use std::process::ExitCode;
 
 use clap::Parser;
-use coachline_core::error::AgreementNeeded;
+use coachline_core::error::{AgreementNeeded, BackupProblem};
 
 use args::Cli;
 
@@ -39,9 +40,16 @@ impl From<coachline_core::Error> for Failure {
     fn from(e: coachline_core::Error) -> Self {
         let hint = match &e {
             coachline_core::Error::AgreementNeeded(AgreementNeeded::Ambiguous { .. }) => {
-                " with --agreement ID"
+                " with --agreement ID".to_owned()
             }
-            _ => "",
+            coachline_core::Error::BackupNotOpened(BackupProblem::NeedsPassphrase) => format!(
+                " (pass --passphrase-file FILE, or set {})",
+                backup::PASSPHRASE_VAR
+            ),
+            coachline_core::Error::BackupNotOpened(BackupProblem::NeedsIdentity) => {
+                " (pass --identity FILE)".to_owned()
+            }
+            _ => String::new(),
         };
         Self {
             code: if e.is_bad_input() { 2 } else { 1 },

@@ -2,8 +2,11 @@
 //! checks on what the foreign side passes in (instants, ids, counts).
 
 use chrono::Datelike;
+use coachline_core::backup;
 use coachline_core::doc::Violation as CoreViolation;
-use coachline_core::error::{InvitationProblem as CoreProblem, Rejection};
+use coachline_core::error::{
+    BackupProblem as CoreBackupProblem, InvitationProblem as CoreProblem, Rejection,
+};
 use coachline_core::identity::{self, SignatureCheck};
 use coachline_core::model::{self, AgreementId};
 use coachline_core::rules::{self, summary};
@@ -248,6 +251,63 @@ impl From<Violation> for CoreViolation {
 impl std::fmt::Display for Violation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         CoreViolation::from(*self).fmt(f)
+    }
+}
+
+/// The core's seal for an export; `None` for a plain one. The passphrase moves into
+/// the core's type, which zeroizes it when dropped.
+pub fn seal(seal: BackupSeal) -> Result<Option<backup::Seal>> {
+    Ok(match seal {
+        BackupSeal::Passphrase { passphrase } => Some(backup::Seal::Passphrase(
+            backup::Passphrase::new(passphrase)?,
+        )),
+        BackupSeal::Recipient { recipient } => Some(backup::Seal::Recipient(recipient.parse()?)),
+        BackupSeal::Plain => None,
+    })
+}
+
+/// The core's means to open a sealed export. The identity file's text is zeroized
+/// once read.
+pub fn unseal(unseal: BackupUnseal) -> Result<backup::Unseal> {
+    Ok(match unseal {
+        BackupUnseal::Passphrase { passphrase } => {
+            backup::Unseal::Passphrase(backup::Passphrase::new(passphrase)?)
+        }
+        BackupUnseal::Identity { identity } => {
+            let identity = zeroize::Zeroizing::new(identity);
+            backup::Unseal::Identity(backup::Identity::parse(&identity)?)
+        }
+    })
+}
+
+impl From<CoreBackupProblem> for BackupProblem {
+    fn from(p: CoreBackupProblem) -> Self {
+        match p {
+            CoreBackupProblem::NeedsPassphrase => BackupProblem::NeedsPassphrase,
+            CoreBackupProblem::NeedsIdentity => BackupProblem::NeedsIdentity,
+            CoreBackupProblem::WrongKey => BackupProblem::WrongKey,
+            CoreBackupProblem::Tampered => BackupProblem::Tampered,
+            CoreBackupProblem::TooCostly => BackupProblem::TooCostly,
+        }
+    }
+}
+
+impl From<BackupProblem> for CoreBackupProblem {
+    fn from(p: BackupProblem) -> Self {
+        match p {
+            BackupProblem::NeedsPassphrase => CoreBackupProblem::NeedsPassphrase,
+            BackupProblem::NeedsIdentity => CoreBackupProblem::NeedsIdentity,
+            BackupProblem::WrongKey => CoreBackupProblem::WrongKey,
+            BackupProblem::Tampered => CoreBackupProblem::Tampered,
+            BackupProblem::TooCostly => CoreBackupProblem::TooCostly,
+        }
+    }
+}
+
+/// The core's sentence, as the error's message.
+impl std::fmt::Display for BackupProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        CoreBackupProblem::from(*self).fmt(f)
     }
 }
 

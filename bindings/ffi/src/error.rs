@@ -15,7 +15,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use coachline_core::error::AgreementNeeded;
 use rusqlite::ErrorCode;
 
-use crate::records::{InvitationProblem, Role, SyncRejection, Violation};
+use crate::records::{BackupProblem, InvitationProblem, Role, SyncRejection, Violation};
 
 /// Why a call into Coachline failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
@@ -112,6 +112,15 @@ pub enum CoachlineError {
         problem: InvitationProblem,
     },
 
+    /// A sealed export given to `import_agreement` that was not opened: it needs a
+    /// passphrase or an identity, the one given does not open it, or it was altered.
+    /// Nothing was changed.
+    #[error("backup not opened: {problem}")]
+    BackupNotOpened {
+        /// Why.
+        problem: BackupProblem,
+    },
+
     /// Another process (e.g. the command-line tool) held the store's write lock for
     /// longer than the 5-second wait. Nothing was changed: retry later.
     #[error("the store is busy: {reason}")]
@@ -187,6 +196,9 @@ impl From<coachline_core::Error> for CoachlineError {
             E::InvitationRefused(problem) => Self::InvitationRefused {
                 problem: problem.into(),
             },
+            E::BackupNotOpened(problem) => Self::BackupNotOpened {
+                problem: problem.into(),
+            },
             E::Storage(e) => match e.sqlite_error_code() {
                 Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => Self::Busy {
                     reason: e.to_string(),
@@ -227,7 +239,10 @@ pub(crate) fn guard<T>(call: impl FnOnce() -> Result<T>) -> Result<T> {
 
 #[cfg(test)]
 mod tests {
-    use coachline_core::error::{AgreementNeeded, Error, InvitationProblem as Problem, Rejection};
+    use coachline_core::error::{
+        AgreementNeeded, BackupProblem as CoreBackupProblem, Error, InvitationProblem as Problem,
+        Rejection,
+    };
     use coachline_core::model::Role as CoreRole;
     use rusqlite::ffi;
 
@@ -306,6 +321,12 @@ mod tests {
                 },
             ),
             (
+                Error::BackupNotOpened(CoreBackupProblem::WrongKey),
+                CoachlineError::BackupNotOpened {
+                    problem: BackupProblem::WrongKey,
+                },
+            ),
+            (
                 Error::Storage(sqlite(ffi::SQLITE_BUSY)),
                 CoachlineError::Busy {
                     reason: sqlite(ffi::SQLITE_BUSY).to_string(),
@@ -378,6 +399,22 @@ mod tests {
         .map(Into::into)
         .collect();
         assert_eq!(problems.len(), 4);
+        let backup: HashSet<BackupProblem> = [
+            CoreBackupProblem::NeedsPassphrase,
+            CoreBackupProblem::NeedsIdentity,
+            CoreBackupProblem::WrongKey,
+            CoreBackupProblem::Tampered,
+            CoreBackupProblem::TooCostly,
+        ]
+        .into_iter()
+        .map(Into::into)
+        .collect();
+        assert_eq!(backup.len(), 5);
+        let wrong_key = Error::BackupNotOpened(CoreBackupProblem::WrongKey);
+        assert_eq!(
+            wrong_key.to_string(),
+            CoachlineError::from(Error::BackupNotOpened(CoreBackupProblem::WrongKey)).to_string()
+        );
         use coachline_core::doc::Violation as Core;
         let violations: HashSet<Violation> = [
             Core::ForeignDocument,

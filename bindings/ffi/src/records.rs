@@ -9,6 +9,8 @@
 //! - small numbers (urges, minutes, hours) are `i32`, so Kotlin sees `Int`;
 //! - calendar days are `YYYY-MM-DD` strings in the therapist's time zone.
 
+use coachline_core::redact::Redacted;
+
 /// A party to an agreement. Each store's identity has exactly one role.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, uniffi::Enum)]
 pub enum Role {
@@ -853,6 +855,78 @@ pub enum InvitationProblem {
     Spent,
 }
 
+/// How `export_agreement` writes the agreement: sealed in the age format (the
+/// default to offer a person), or plain on an explicit choice.
+#[derive(Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum BackupSeal {
+    /// Sealed with a passphrase a person chose (age's scrypt, about a second to seal
+    /// or open). Nothing recovers a forgotten passphrase: the file never opens again.
+    Passphrase { passphrase: String },
+    /// Sealed for an age X25519 recipient (`age1…`): only the matching identity
+    /// (`AGE-SECRET-KEY-1…`) opens it.
+    Recipient { recipient: String },
+    /// A plain, unencrypted Automerge document: any Automerge implementation loads
+    /// it, and anyone who finds the file reads it.
+    Plain,
+}
+
+/// What opens a sealed export (`import_agreement`).
+#[derive(Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum BackupUnseal {
+    /// The passphrase it was sealed with.
+    Passphrase { passphrase: String },
+    /// The text of an age identity file: one `AGE-SECRET-KEY-1…` a line, `#`
+    /// comments allowed (as `age-keygen` writes it).
+    Identity { identity: String },
+}
+
+impl std::fmt::Debug for BackupSeal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Passphrase { passphrase } => f
+                .debug_struct("Passphrase")
+                .field("passphrase", &Redacted(passphrase))
+                .finish(),
+            Self::Recipient { recipient } => f
+                .debug_struct("Recipient")
+                .field("recipient", recipient)
+                .finish(),
+            Self::Plain => f.write_str("Plain"),
+        }
+    }
+}
+
+impl std::fmt::Debug for BackupUnseal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Passphrase { passphrase } => f
+                .debug_struct("Passphrase")
+                .field("passphrase", &Redacted(passphrase))
+                .finish(),
+            Self::Identity { identity } => f
+                .debug_struct("Identity")
+                .field("identity", &Redacted(identity))
+                .finish(),
+        }
+    }
+}
+
+/// Why a sealed export was not opened. Nothing was changed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, uniffi::Enum)]
+pub enum BackupProblem {
+    /// It is sealed with a passphrase, and none was given (or an identity was).
+    NeedsPassphrase,
+    /// It is sealed for an age recipient, and no identity was given (or a
+    /// passphrase was).
+    NeedsIdentity,
+    /// The passphrase or identity given does not open it.
+    WrongKey,
+    /// It was altered, truncated or damaged after it was sealed.
+    Tampered,
+    /// Its passphrase would take far more work to check than this device allows.
+    TooCostly,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1079,6 +1153,26 @@ mod tests {
                 }),
             ),
         ]
+    }
+
+    #[test]
+    fn no_backup_seal_shows_its_secret_in_debug_output() {
+        let shown = [
+            format!("{:?}", BackupSeal::Passphrase { passphrase: text() }),
+            format!("{:#?}", BackupUnseal::Passphrase { passphrase: text() }),
+            format!("{:?}", BackupUnseal::Identity { identity: text() }),
+        ];
+        for shown in shown {
+            assert!(!shown.contains("Zelda"), "{shown}");
+            assert!(shown.contains("<redacted>"), "{shown}");
+        }
+        let recipient = format!(
+            "{:?}",
+            BackupSeal::Recipient {
+                recipient: "age1public".into()
+            }
+        );
+        assert!(recipient.contains("age1public"), "{recipient}");
     }
 
     #[test]

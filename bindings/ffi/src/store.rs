@@ -13,12 +13,14 @@
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
+use zeroize::Zeroizing;
+
+use coachline_core::backup;
 use coachline_core::model::AgreementId;
 use coachline_core::store::{Store, StoreKey};
 use coachline_core::Timestamp;
-use zeroize::Zeroizing;
 
-use crate::convert::{count, instant, parse_agreement_id};
+use crate::convert::{self, count, instant, parse_agreement_id};
 use crate::error::{guard, CoachlineError, Result};
 use crate::records::*;
 
@@ -445,18 +447,48 @@ impl CoachlineStore {
         self.with_store(|s| Ok(s.log(&id, limit)?.into_iter().map(Into::into).collect()))
     }
 
-    /// The whole agreement as bytes (a standard Automerge document), to hand to the
-    /// other party's `import_agreement` by any means.
-    pub fn export_agreement(&self, agreement_id: String) -> Result<Vec<u8>> {
-        let id = parse_agreement_id(&agreement_id)?;
-        self.with_store(|s| Ok(s.export(&id)?))
+    /// The whole agreement as bytes, to keep as a backup or to hand to the other
+    /// party's `import_agreement` by any means. Sealed in the age format with a
+    /// passphrase or for a recipient (`age1…`), which only that passphrase or the
+    /// recipient's identity opens (`age -d` too); or, on the explicit choice
+    /// `BackupSeal.Plain`, a plain Automerge document any Automerge reader loads.
+    /// Offer a person the passphrase: a forgotten one is not recoverable. Sealing
+    /// (about a second of scrypt) runs outside the store's lock, so other calls are
+    /// not held up by it.
+    pub fn export_agreement(&self, agreement_id: String, seal: BackupSeal) -> Result<Vec<u8>> {
+        guard(|| {
+            let id = parse_agreement_id(&agreement_id)?;
+            let seal = convert::seal(seal)?;
+            let plain = self.with_store(|s| Ok(s.export(&id)?))?;
+            let Some(seal) = seal else {
+                return Ok(plain);
+            };
+            let plain = Zeroizing::new(plain);
+            Ok(backup::seal(&plain, &seal)?)
+        })
     }
 
-    /// Merges exported bytes into the store, creating the agreement if it is new.
-    /// The bytes are checked completely first; on any error nothing changes
-    /// (`NotAnAgreement` for bytes that are not a Coachline agreement).
-    pub fn import_agreement(&self, bytes: Vec<u8>) -> Result<ImportOutcome> {
-        self.with_store(|s| Ok(s.import(&bytes)?.into()))
+    /// Merges exported bytes into the store, creating the agreement if it is new. A
+    /// sealed export needs `unseal`, its passphrase or identity (without it:
+    /// `BackupNotOpened` with `NeedsPassphrase` or `NeedsIdentity`); a plain one needs
+    /// nothing. The bytes are opened (outside the store's lock) and checked
+    /// completely first; on any error nothing changes (`BackupNotOpened` for a sealed
+    /// file that does not open, `NotAnAgreement` for bytes that are not a Coachline
+    /// agreement).
+    #[uniffi::method(default(unseal = None))]
+    pub fn import_agreement(
+        &self,
+        bytes: Vec<u8>,
+        unseal: Option<BackupUnseal>,
+    ) -> Result<ImportOutcome> {
+        guard(|| {
+            let opened = match unseal.map(convert::unseal).transpose()? {
+                Some(unseal) if backup::is_sealed(&bytes) => Some(backup::open(&bytes, &unseal)?),
+                _ => None,
+            };
+            let bytes = opened.as_ref().map_or(&bytes[..], |plain| &plain[..]);
+            self.with_store(|s| Ok(s.import(bytes)?.into()))
+        })
     }
 
     /// Issues an invitation for a phone of the other party to pair with this

@@ -1,10 +1,12 @@
 //! Agreements: drafting, editing terms, resources, behaviours, holidays, signing,
-//! and moving whole documents in and out (export/import).
+//! and moving whole documents in and out (export/import, sealed by default).
 
 use automerge::AutoCommit;
 use rusqlite::{params, TransactionBehavior};
+use zeroize::Zeroizing;
 
 use super::{chunks, projection, Agreement, Store};
+use crate::backup::{self, Seal, Unseal};
 use crate::doc::{self, Author, Collection};
 use crate::error::{Error, Result};
 use crate::identity::{self, AgreementStatus, Assessment, PartyKeys};
@@ -375,18 +377,51 @@ impl Store {
         Ok(self.agreement(id)?.assessment.status)
     }
 
-    /// The whole agreement as a standard Automerge document.
+    /// The whole agreement as a plain, unencrypted Automerge document: any Automerge
+    /// implementation loads it. Only on an explicit choice: what leaves the store
+    /// should be sealed ([`Store::export_sealed`]).
     pub fn export(&mut self, id: &AgreementId) -> Result<Vec<u8>> {
         let agreement = self.resolve(id)?;
         Ok(self.doc(&agreement)?.save())
     }
 
-    /// Merges an exported agreement into the store, creating it if new. The bytes are
-    /// checked completely (an Automerge document, a Coachline agreement, every entry
-    /// well-formed, every change admissible: see [`doc::admission`]) before anything
-    /// is written; on any error the store is unchanged.
+    /// The whole agreement sealed in the age format ([`backup`]): the export a person
+    /// keeps, which only the passphrase or the recipient's identity opens.
+    pub fn export_sealed(&mut self, id: &AgreementId, seal: &Seal) -> Result<Vec<u8>> {
+        let plain = Zeroizing::new(self.export(id)?);
+        backup::seal(&plain, seal)
+    }
+
+    /// Merges a plain export into the store, creating the agreement if new. A sealed
+    /// one is refused with what it needs to be opened
+    /// ([`crate::error::BackupProblem::NeedsPassphrase`] or `NeedsIdentity`): see
+    /// [`Store::import_sealed`].
+    ///
+    /// The bytes are checked completely (an Automerge document, a Coachline
+    /// agreement, every entry well-formed, every change admissible: see
+    /// [`doc::admission`]) before anything is written; on any error the store is
+    /// unchanged.
     pub fn import(&mut self, bytes: &[u8]) -> Result<ImportOutcome> {
         self.me()?;
+        if backup::is_sealed(bytes) {
+            return Err(backup::needs(bytes));
+        }
+        self.import_plain(bytes)
+    }
+
+    /// Opens a sealed export with `unseal` and merges it as [`Store::import`] does. A
+    /// plain export needs nothing to open and is merged as it is. A file that does
+    /// not open changes nothing ([`Error::BackupNotOpened`]).
+    pub fn import_sealed(&mut self, bytes: &[u8], unseal: &Unseal) -> Result<ImportOutcome> {
+        self.me()?;
+        if !backup::is_sealed(bytes) {
+            return self.import_plain(bytes);
+        }
+        let plain = backup::open(bytes, unseal)?;
+        self.import_plain(&plain)
+    }
+
+    fn import_plain(&mut self, bytes: &[u8]) -> Result<ImportOutcome> {
         crate::inflation::check_import(bytes)?;
         let mut incoming = AutoCommit::load(bytes)
             .map_err(|_| Error::NotAnAgreement("the file is not an Automerge document".into()))?;
@@ -447,4 +482,162 @@ pub(super) fn insert_document(
     projection::rebuild(tx, ag, doc)?;
     projection::set_heads(tx, ag, &doc.get_heads())?;
     Ok((ag, seq))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::test_key;
+    use crate::backup::tests::{identity_file, passphrase};
+    use crate::backup::Identity;
+    use crate::error::BackupProblem;
+
+    const PASSPHRASE: &str = "a long passphrase nobody guesses";
+
+    struct Phones {
+        _dir: tempfile::TempDir,
+        therapist: Store,
+        client: Store,
+        id: AgreementId,
+    }
+
+    fn phones() -> Phones {
+        let dir = tempfile::tempdir().unwrap();
+        let now = Timestamp::from_millis(1_780_000_000_000);
+        let mut therapist = Store::open(dir.path().join("t.db"), &test_key()).unwrap();
+        therapist.init(Role::Therapist, "Dr Quill", now).unwrap();
+        let mut client = Store::open(dir.path().join("c.db"), &test_key()).unwrap();
+        client.init(Role::Client, "Casey", now).unwrap();
+        let id = therapist.create_agreement("Casey", None, now).unwrap();
+        Phones {
+            _dir: dir,
+            therapist,
+            client,
+            id,
+        }
+    }
+
+    fn sealed(p: &mut Phones) -> Vec<u8> {
+        p.therapist
+            .export_sealed(&p.id, &Seal::Passphrase(passphrase(PASSPHRASE)))
+            .unwrap()
+    }
+
+    fn with(text: &str) -> Unseal {
+        Unseal::Passphrase(passphrase(text))
+    }
+
+    fn problem(result: Result<ImportOutcome>) -> BackupProblem {
+        match result {
+            Err(Error::BackupNotOpened(problem)) => problem,
+            other => panic!("expected BackupNotOpened, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_sealed_export_hides_the_agreement_and_opens_with_its_passphrase() {
+        let mut p = phones();
+        let plain = p.therapist.export(&p.id).unwrap();
+        let sealed = sealed(&mut p);
+        // No run of 16 bytes of the document shows through.
+        assert!(plain
+            .chunks(16)
+            .filter(|run| run.len() == 16)
+            .all(|run| !sealed.windows(16).any(|w| w == run)));
+        assert!(AutoCommit::load(&sealed).is_err());
+        let outcome = p.client.import_sealed(&sealed, &with(PASSPHRASE)).unwrap();
+        assert!(outcome.created && outcome.id == p.id);
+        assert_eq!(
+            p.client.heads(&p.id).unwrap(),
+            p.therapist.heads(&p.id).unwrap()
+        );
+    }
+
+    #[test]
+    fn a_sealed_export_for_a_recipient_opens_with_its_identity() {
+        let mut p = phones();
+        let (file, recipient) = identity_file();
+        let sealed = p
+            .therapist
+            .export_sealed(&p.id, &Seal::Recipient(recipient))
+            .unwrap();
+        let unseal = Unseal::Identity(Identity::parse(&file).unwrap());
+        assert!(p.client.import_sealed(&sealed, &unseal).unwrap().created);
+    }
+
+    #[test]
+    fn a_plain_export_imports_with_or_without_a_means_to_open() {
+        let mut p = phones();
+        let plain = p.therapist.export(&p.id).unwrap();
+        assert!(
+            p.client
+                .import_sealed(&plain, &with("unused"))
+                .unwrap()
+                .created
+        );
+        assert!(!p.client.import(&plain).unwrap().changed);
+    }
+
+    /// A sealed file that does not open leaves the store exactly as it was: with no
+    /// agreement, or with its agreement at the same heads.
+    #[test]
+    fn a_sealed_export_that_does_not_open_changes_nothing() {
+        let mut p = phones();
+        let first = sealed(&mut p);
+        assert_eq!(
+            problem(p.client.import(&first)),
+            BackupProblem::NeedsPassphrase
+        );
+        assert_eq!(
+            problem(p.client.import_sealed(&first, &with("wrong"))),
+            BackupProblem::WrongKey
+        );
+        assert!(p.client.agreements().unwrap().is_empty());
+
+        p.client.import_sealed(&first, &with(PASSPHRASE)).unwrap();
+        let before = p.client.heads(&p.id).unwrap();
+        p.therapist
+            .set_term(
+                &p.id,
+                TermKey::LockoutHours,
+                "12",
+                Timestamp::from_millis(1_780_000_060_000),
+            )
+            .unwrap();
+        let mut changed = sealed(&mut p);
+        let last = changed.len() - 1;
+        changed[last] ^= 0x80;
+        assert_eq!(
+            problem(p.client.import_sealed(&changed, &with(PASSPHRASE))),
+            BackupProblem::Tampered
+        );
+        assert_eq!(
+            problem(p.client.import_sealed(&changed[..last], &with(PASSPHRASE))),
+            BackupProblem::Tampered
+        );
+        let (file, _) = identity_file();
+        let identity = Unseal::Identity(Identity::parse(&file).unwrap());
+        let again = sealed(&mut p);
+        assert_eq!(
+            problem(p.client.import_sealed(&again, &identity)),
+            BackupProblem::NeedsPassphrase
+        );
+        assert_eq!(p.client.heads(&p.id).unwrap(), before);
+    }
+
+    #[test]
+    fn what_a_sealed_file_holds_is_checked_as_a_plain_import_is() {
+        let mut p = phones();
+        let seal = Seal::Passphrase(passphrase(PASSPHRASE));
+        let bomb =
+            crate::inflation::tests::compressed_change_bomb(crate::inflation::MAX_INFLATED + 1);
+        for plain in [&b"not automerge"[..], &bomb[..]] {
+            let sealed = backup::seal(plain, &seal).unwrap();
+            assert!(matches!(
+                p.client.import_sealed(&sealed, &with(PASSPHRASE)),
+                Err(Error::NotAnAgreement(_))
+            ));
+        }
+        assert!(p.client.agreements().unwrap().is_empty());
+    }
 }

@@ -38,7 +38,7 @@ impl StoreKey {
     /// A new random key.
     pub fn generate() -> Self {
         let mut key = Zeroizing::new([0u8; Self::LEN]);
-        getrandom::fill(key.as_mut()).expect("the operating system's random source is unavailable");
+        getrandom::fill(key.as_mut_slice()).expect("the operating system's random source is unavailable");
         Self(key)
     }
 
@@ -59,7 +59,7 @@ impl StoreKey {
     pub fn from_hex(text: &str) -> Result<Self> {
         let text = text.trim();
         let mut key = Zeroizing::new([0u8; Self::LEN]);
-        if text.len() != 2 * Self::LEN || hex::decode_to_slice(text, key.as_mut()).is_err() {
+        if text.len() != 2 * Self::LEN || hex::decode_to_slice(text, key.as_mut_slice()).is_err() {
             return Err(Error::invalid(
                 "key",
                 format!("a store key is {} hexadecimal digits", 2 * Self::LEN),
@@ -75,7 +75,7 @@ impl StoreKey {
 
     /// The key as 64 hexadecimal digits, wiped when dropped.
     pub fn to_hex(&self) -> Zeroizing<String> {
-        Zeroizing::new(hex::encode(self.0.as_ref()))
+        Zeroizing::new(hex::encode(self.0.as_slice()))
     }
 
     /// The key in SQLCipher's raw-key form, `x'…'`, wiped when dropped.
