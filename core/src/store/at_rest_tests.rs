@@ -1,5 +1,5 @@
 //! Encryption at rest, end to end on real files: nothing a person wrote can be read
-//! from the store, its side files or the temporary directory; a wrong key changes
+//! from the store, its side files, the temporary directory or a sealed export; a wrong key changes
 //! nothing; a key can be replaced; a plaintext store is encrypted in place, whole,
 //! even when the process is killed at any step of it.
 //!
@@ -11,6 +11,7 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 use super::*;
+use crate::backup::{Seal, Unseal};
 use crate::model::{CallEnd, CallReason, CallStart, TermKey};
 use crate::store::at_rest::Step;
 
@@ -237,6 +238,24 @@ fn two_phones_in_a_process_of_their_own() {
     therapist.start_call(&id, start, now).unwrap();
     sync(&mut client, &mut therapist, &id, now);
     assert_eq!(therapist.heads(&id).unwrap(), client.heads(&id).unwrap());
+    // Backups beside them, sealed with a passphrase and to a recipient: they are
+    // scanned too (they open again, so they hold everything).
+    let (identity, recipient) = crate::backup::tests::identity_file();
+    let seals = [
+        Seal::Passphrase(crate::backup::tests::passphrase("a long passphrase")),
+        Seal::Recipient(recipient),
+    ];
+    for (i, seal) in seals.iter().enumerate() {
+        let sealed = client.export_sealed(&id, seal).unwrap();
+        std::fs::write(dir.join(format!("backup-{i}.age")), &sealed).unwrap();
+    }
+    let sealed = std::fs::read(dir.join("backup-1.age")).unwrap();
+    let unseal = Unseal::Identity(crate::backup::Identity::parse(&identity).unwrap());
+    assert_eq!(
+        therapist.import_sealed(&sealed, &unseal).unwrap().id,
+        id,
+        "the sealed backup opens"
+    );
     assert_eq!(findings(&dir), Vec::<String>::new(), "with the stores open");
     drop((therapist, client));
     assert!(Store::open(&therapist_path, &key(3)).is_ok());
