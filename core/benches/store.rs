@@ -56,6 +56,7 @@ struct Figures {
     size_ratio: f64,
     doc_bytes: usize,
     actors: usize,
+    layout: Vec<(String, i64, i64)>,
 }
 
 /// A plain SQLite file with the same records as rows: the size baseline. (SQLCipher
@@ -131,6 +132,7 @@ fn figures(years: usize) -> Figures {
     checkpoint(&path);
     let size_ratio =
         std::fs::metadata(&path).unwrap().len() as f64 / plain_table_size(dir.path(), &log) as f64;
+    let layout = layout(&path);
 
     let open_read = measure(200, || {
         let mut store = Store::open(&path).unwrap();
@@ -218,7 +220,24 @@ fn figures(years: usize) -> Figures {
         size_ratio,
         doc_bytes: exported.len(),
         actors,
+        layout,
     }
+}
+
+/// Where the store file's bytes go: each table and index with its pages and the
+/// bytes they leave unused, largest first (SQLite's `dbstat`).
+fn layout(path: &Path) -> Vec<(String, i64, i64)> {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    let mut stmt = conn
+        .prepare(
+            "SELECT name, sum(pgsize), sum(unused) FROM dbstat GROUP BY name \
+             ORDER BY 2 DESC, 1",
+        )
+        .unwrap();
+    let rows = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap();
+    rows.map(Result::unwrap).collect()
 }
 
 /// Moves the WAL into the main file, so its size is the store's size.
@@ -293,4 +312,8 @@ fn main() {
         "open+read 5-year / 1-year: {:.2}x",
         five.open_read.as_secs_f64() / one.open_read.as_secs_f64()
     );
+    println!("\n5-year store file by table and index (bytes, of which unused)");
+    for (name, bytes, unused) in &five.layout {
+        println!("  {name:<40} {bytes:>9} {unused:>9}");
+    }
 }

@@ -42,7 +42,8 @@ CREATE TABLE pairings (
 /// the seven small collections share one table, `entries`, each under its own `kind`
 /// (0 term edits, 1 resources, 2 behaviours, 3 holidays, 4 signatures, 5 sessions,
 /// 6 pairings), instead of a page each: views under the old table names read them
-/// with their old columns. Every row is carried over as it was.
+/// with their old columns. A call keeps its end as its `duration` in milliseconds (3
+/// bytes for a call under two hours, where the time was 6). Every row is carried over.
 const SCHEMA_V3: &str = "
 CREATE TABLE entries (
     ag INTEGER NOT NULL, kind INTEGER NOT NULL, id BLOB NOT NULL,
@@ -91,12 +92,12 @@ CREATE VIEW pairings (ag, id, role, key, paired_at, invitation, sync_key, proof,
 CREATE TABLE calls_v3 (
     ag INTEGER NOT NULL, started_at INTEGER NOT NULL, id BLOB NOT NULL,
     reason INTEGER NOT NULL, started_by INTEGER NOT NULL,
-    ended_at INTEGER, situation TEXT, tried TEXT, urge_before INTEGER,
+    duration INTEGER, situation TEXT, tried TEXT, urge_before INTEGER,
     suggested TEXT, urge_after INTEGER, outcome INTEGER, returns BLOB, shown_resources TEXT,
     PRIMARY KEY (ag, started_at, id)
 ) WITHOUT ROWID;
 INSERT INTO calls_v3
-    SELECT ag, started_at, unhex(id), reason, started_by, ended_at, situation, tried,
+    SELECT ag, started_at, unhex(id), reason, started_by, ended_at - started_at, situation, tried,
         urge_before, suggested, urge_after, outcome, unhex(returns), shown_resources
     FROM calls;
 DROP TABLE calls;

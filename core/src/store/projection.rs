@@ -246,7 +246,7 @@ fn upsert(tx: &Transaction<'_>, ag: i64, agreement: &AgreementId, entry: &Entry)
                 key(&c.id),
                 codes::reason(c.reason),
                 codes::role(c.started_by),
-                c.ended_at.map(Timestamp::millis),
+                c.ended_at.map(|end| end.millis() - c.started_at.millis()),
                 c.situation,
                 lines(&c.tried),
                 c.urge_before.map(|u| u.value()),
@@ -524,7 +524,8 @@ pub fn signatures(conn: &Connection, ag: i64) -> Result<Vec<SignatureRecord>> {
     Ok(out)
 }
 
-const CALL_COLUMNS: &str = "id, reason, started_by, started_at, ended_at, situation, tried, \
+const CALL_COLUMNS: &str =
+    "id, reason, started_by, started_at, started_at + duration, situation, tried, \
     urge_before, suggested, urge_after, outcome, returns, shown_resources";
 
 fn call_from_row(r: &Row<'_>) -> Result<Call> {
