@@ -83,9 +83,9 @@ fn table(collection: Collection) -> &'static str {
     }
 }
 
-/// The `kind` of a small collection's rows in the shared table `entries` (read
-/// through the view named by [`table`]); `None` for calls and reports, which have
-/// tables of their own. The codes are those of the schema (version 3).
+/// The `kind` of a small collection's rows in the shared table `entries`; `None` for
+/// calls and reports, which have tables of their own. The codes, and which of the
+/// columns `a` to `h` holds which field, are the schema's (version 3).
 fn kind(collection: Collection) -> Option<i64> {
     match collection {
         Collection::Edits => Some(0),
@@ -414,8 +414,8 @@ pub fn terms(conn: &Connection, ag: i64) -> Result<Terms> {
 /// on two phones ever left none — the defaults, so a client is never shown nothing.
 pub fn resources(conn: &Connection, ag: i64) -> Result<Vec<Resource>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT id, name, contact, added_at FROM resources \
-         WHERE ag = ?1 AND removed = 0 ORDER BY added_at, id",
+        "SELECT id, a, b, c FROM entries \
+         WHERE ag = ?1 AND kind = 1 AND d = 0 ORDER BY c, id",
     )?;
     let rows = stmt.query_map([ag], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
     let mut out = Vec::new();
@@ -436,9 +436,8 @@ pub fn resources(conn: &Connection, ag: i64) -> Result<Vec<Resource>> {
 
 /// Every behaviour, removed ones included (past reports still name them).
 pub fn behaviors(conn: &Connection, ag: i64) -> Result<Vec<Behavior>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT id, label, lockout, removed FROM behaviors WHERE ag = ?1 ORDER BY id",
-    )?;
+    let mut stmt = conn
+        .prepare_cached("SELECT id, a, b, c FROM entries WHERE ag = ?1 AND kind = 2 ORDER BY id")?;
     let rows = stmt.query_map([ag], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
     let mut out = Vec::new();
     for row in rows {
@@ -455,8 +454,8 @@ pub fn behaviors(conn: &Connection, ag: i64) -> Result<Vec<Behavior>> {
 
 pub fn holidays(conn: &Connection, ag: i64) -> Result<Vec<Holiday>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT id, first_day, last_day, note FROM holidays \
-         WHERE ag = ?1 AND removed = 0 ORDER BY first_day, id",
+        "SELECT id, a, b, c FROM entries \
+         WHERE ag = ?1 AND kind = 3 AND d = 0 ORDER BY a, id",
     )?;
     let rows = stmt.query_map([ag], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
     let mut out = Vec::new();
@@ -478,8 +477,8 @@ pub fn holidays(conn: &Connection, ag: i64) -> Result<Vec<Holiday>> {
 
 pub fn pairings(conn: &Connection, ag: i64) -> Result<Vec<Pairing>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT id, role, key, paired_at, invitation, sync_key, proof, by_key, signature \
-         FROM pairings WHERE ag = ?1 ORDER BY paired_at, id",
+        "SELECT id, a, b, c, d, e, f, g, h FROM entries WHERE ag = ?1 AND kind = 6 \
+         ORDER BY c, id",
     )?;
     let mut rows = stmt.query([ag])?;
     let mut out = Vec::new();
@@ -501,8 +500,8 @@ pub fn pairings(conn: &Connection, ag: i64) -> Result<Vec<Pairing>> {
 
 pub fn signatures(conn: &Connection, ag: i64) -> Result<Vec<SignatureRecord>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT id, role, name, signed_at, public_key, terms_hash, signature, verifies, \
-         signed_terms FROM signatures WHERE ag = ?1 ORDER BY signed_at, id",
+        "SELECT id, a, b, c, d, e, f, g, h FROM entries WHERE ag = ?1 AND kind = 4 \
+         ORDER BY c, id",
     )?;
     let mut rows = stmt.query([ag])?;
     let mut out = Vec::new();
@@ -633,7 +632,7 @@ pub fn latest_reports(conn: &Connection, ag: i64, limit: usize) -> Result<Vec<Re
 
 pub fn sessions(conn: &Connection, ag: i64) -> Result<Vec<Session>> {
     let mut stmt = conn
-        .prepare_cached("SELECT id, at, recorded_by FROM sessions WHERE ag = ?1 ORDER BY at, id")?;
+        .prepare_cached("SELECT id, a, b FROM entries WHERE ag = ?1 AND kind = 5 ORDER BY a, id")?;
     let rows = stmt.query_map([ag], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
     let mut out = Vec::new();
     for row in rows {
@@ -656,8 +655,14 @@ pub fn dump(conn: &Connection, ag: i64) -> Result<Vec<String>> {
                 r.get::<_, String>(0)
             })?,
         ];
-    for name in Collection::ALL.map(table) {
-        let mut stmt = conn.prepare(&format!("SELECT * FROM {name} WHERE ag = ?1 ORDER BY id"))?;
+    for collection in Collection::ALL {
+        let name = table(collection);
+        let mut stmt = conn.prepare(&match kind(collection) {
+            Some(kind) => {
+                format!("SELECT * FROM entries WHERE ag = ?1 AND kind = {kind} ORDER BY id")
+            }
+            None => format!("SELECT * FROM {name} WHERE ag = ?1 ORDER BY id"),
+        })?;
         let columns = stmt.column_count();
         let mut rows = stmt.query([ag])?;
         while let Some(row) = rows.next()? {
