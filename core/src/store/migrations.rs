@@ -375,20 +375,18 @@ fn migrate(conn: &Connection) -> Result<()> {
         }
         if version < 3 {
             conn.execute_batch(SCHEMA_V3)?;
+            // The pages of the tables version 3 replaced go back to the file system
+            // (in a store made with incremental auto-vacuum, as every store is), in
+            // the same transaction. Each step of the pragma frees one page.
+            let mut vacuum = conn.prepare("PRAGMA incremental_vacuum")?;
+            let mut freed = vacuum.query([])?;
+            while freed.next()?.is_some() {}
         }
         conn.pragma_update(None, "user_version", SCHEMA_VERSION)?;
         Ok(())
     })();
     match result {
-        Ok(()) => {
-            conn.execute_batch("COMMIT")?;
-            // The pages of the tables version 3 replaced go back to the file system
-            // (in a store made with incremental auto-vacuum, as every store is).
-            let mut vacuum = conn.prepare("PRAGMA incremental_vacuum")?;
-            let mut freed = vacuum.query([])?;
-            while freed.next()?.is_some() {}
-            Ok(())
-        }
+        Ok(()) => Ok(conn.execute_batch("COMMIT")?),
         Err(e) => {
             conn.execute_batch("ROLLBACK")?;
             Err(e)
@@ -434,6 +432,16 @@ mod tests {
         drop(conn);
         // Opening again finds nothing left to do.
         open(&path).unwrap();
+    }
+
+    #[test]
+    fn a_new_store_keeps_no_pages_of_the_tables_its_migrations_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = open(&dir.path().join("new.db")).unwrap();
+        let free: i64 = conn
+            .pragma_query_value(None, "freelist_count", |r| r.get(0))
+            .unwrap();
+        assert_eq!(free, 0);
     }
 
     /// A store as version 2 left it: a row in every projection table, ids as text.
