@@ -643,6 +643,35 @@ mod tests {
     }
 
     #[test]
+    fn an_entry_under_another_spelling_of_its_id_does_not_read() {
+        // The store keeps an id as its 8 bytes: two keys spelling one id would land in
+        // one row, so only the id's own spelling reads (and an import or a sync
+        // message with another is refused when its entries are read back).
+        let mut f = fixture();
+        let call = entry(&f.doc, "calls", &f.call);
+        let upper = f.call.as_str().to_uppercase();
+        let (_, calls) = f.doc.get(ROOT, "calls").unwrap().unwrap();
+        let copy = f
+            .doc
+            .put_object(&calls, upper.as_str(), ObjType::Map)
+            .unwrap();
+        let keys: Vec<String> = f.doc.keys(&call).collect();
+        for key in keys {
+            let (value, _) = f.doc.get(&call, key.as_str()).unwrap().unwrap();
+            let automerge::Value::Scalar(value) = value else {
+                panic!("a call's fields are scalars")
+            };
+            f.doc.put(&copy, key.as_str(), value.into_owned()).unwrap();
+        }
+        assert!(
+            crate::doc::read_entry(&f.doc, Collection::Calls, f.call.as_str())
+                .unwrap()
+                .is_some()
+        );
+        assert!(crate::doc::read_entry(&f.doc, Collection::Calls, &upper).is_err());
+    }
+
+    #[test]
     fn an_entry_id_cannot_be_created_twice() {
         let mut f = fixture();
         let call = f.call.clone();

@@ -210,8 +210,13 @@ pub fn read_entry(doc: &impl ReadDoc, collection: Collection, key: &str) -> Resu
     let Some(obj) = map_at(doc, &parent, key)? else {
         return Ok(None);
     };
-    let id =
-        EntryId::parse("id", key).map_err(|_| bad(format_args!("{} key", collection.key())))?;
+    // Only an id's own spelling (16 lowercase hex characters, as every Coachline app
+    // writes it): two keys spelling one id would otherwise be two entries that read
+    // as one.
+    let id = EntryId::parse("id", key)
+        .ok()
+        .filter(|id| id.as_str() == key)
+        .ok_or_else(|| bad(format_args!("{} key", collection.key())))?;
     let f = Fields {
         doc,
         obj,

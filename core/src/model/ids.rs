@@ -69,6 +69,20 @@ impl EntryId {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The 8 bytes the 16 hex characters stand for: how the store keeps an id. Every
+    /// id has exactly one such form and every form one id, and the bytes sort as the
+    /// characters do.
+    pub fn to_bytes(&self) -> [u8; 8] {
+        let mut bytes = [0u8; 8];
+        hex::decode_to_slice(&self.0, &mut bytes).expect("an id is 16 hex characters");
+        bytes
+    }
+
+    /// The id of [`EntryId::to_bytes`]'s form; `None` unless `bytes` holds exactly 8.
+    pub fn from_bytes(bytes: &[u8]) -> Option<Self> {
+        (bytes.len() == 8).then(|| Self(hex::encode(bytes)))
+    }
 }
 
 impl fmt::Display for EntryId {
@@ -88,6 +102,22 @@ mod tests {
         let e = EntryId::random();
         assert_eq!(EntryId::parse("id", &e.as_str().to_uppercase()).unwrap(), e);
         assert_ne!(EntryId::random(), e);
+    }
+
+    #[test]
+    fn ids_and_their_bytes_correspond_one_to_one_in_the_same_order() {
+        let e = EntryId::parse("id", "00ff10a0b0c0d0e1").unwrap();
+        assert_eq!(
+            e.to_bytes(),
+            [0x00, 0xff, 0x10, 0xa0, 0xb0, 0xc0, 0xd0, 0xe1]
+        );
+        assert_eq!(EntryId::from_bytes(&e.to_bytes()), Some(e.clone()));
+        assert_eq!(EntryId::from_bytes(&[1; 7]), None);
+        let mut ids: Vec<EntryId> = (0..50).map(|_| EntryId::random()).collect();
+        ids.sort();
+        let mut bytes: Vec<[u8; 8]> = ids.iter().map(EntryId::to_bytes).collect();
+        bytes.sort();
+        assert_eq!(bytes, ids.iter().map(EntryId::to_bytes).collect::<Vec<_>>());
     }
 
     #[test]

@@ -12,7 +12,13 @@
 //! just the newer chunks. Chunks are append-only and compaction keeps every change,
 //! so "every chunk after the last one seen" is always exactly what is missing.
 
+use std::borrow::Cow;
+use std::io::{Read, Write};
+
 use automerge::{ActorId, AutoCommit};
+use flate2::read::DeflateDecoder;
+use flate2::write::DeflateEncoder;
+use flate2::Compression;
 use rusqlite::{params, Connection, TransactionBehavior};
 
 use crate::error::{Error, Result};
@@ -28,22 +34,63 @@ pub struct Loaded {
     through: i64,
 }
 
+/// `chunks.snapshot` of an incremental chunk.
+const INCREMENTAL: i64 = 0;
+/// `chunks.snapshot` of a snapshot kept as Automerge saved it (what stores before
+/// schema version 3 wrote; each is replaced at its agreement's next compaction).
+const SNAPSHOT: i64 = 1;
+/// `chunks.snapshot` of a snapshot kept DEFLATE-compressed (raw DEFLATE; schema
+/// version 3, ADR 0027): Automerge leaves a document's actor table uncompressed, and
+/// with an actor per app session (ADR 0020) half of every actor is one of a few
+/// device ids. Only the store keeps it so: exports and sync carry Automerge's bytes.
+const DEFLATED_SNAPSHOT: i64 = 2;
+
 /// Appends a chunk; returns its `seq`.
 pub fn append(conn: &Connection, ag: i64, data: &[u8], snapshot: bool) -> Result<i64> {
+    let (kind, data) = if snapshot {
+        let mut deflate = DeflateEncoder::new(Vec::new(), Compression::default());
+        deflate.write_all(data)?;
+        (DEFLATED_SNAPSHOT, Cow::Owned(deflate.finish()?))
+    } else {
+        (INCREMENTAL, Cow::Borrowed(data))
+    };
     conn.prepare_cached("INSERT INTO chunks (ag, snapshot, data) VALUES (?1, ?2, ?3)")?
-        .execute(params![ag, snapshot, data])?;
+        .execute(params![ag, kind, data])?;
     Ok(conn.last_insert_rowid())
+}
+
+/// A stored chunk's Automerge bytes, from its `snapshot` and `data` columns.
+pub fn decode(kind: i64, data: &[u8]) -> Result<Cow<'_, [u8]>> {
+    let damaged = || Error::StoreUnusable(crate::error::DAMAGED.into());
+    match kind {
+        INCREMENTAL | SNAPSHOT => Ok(Cow::Borrowed(data)),
+        DEFLATED_SNAPSHOT => {
+            let limit = crate::inflation::MAX_INFLATED as u64;
+            let mut bytes = Vec::new();
+            DeflateDecoder::new(data)
+                .take(limit + 1)
+                .read_to_end(&mut bytes)
+                .map_err(|_| damaged())?;
+            if bytes.len() as u64 > limit {
+                return Err(damaged());
+            }
+            Ok(Cow::Owned(bytes))
+        }
+        _ => Err(damaged()),
+    }
 }
 
 /// The chunks of an agreement after `seq`, concatenated, and the last one's `seq`.
 fn chunks_after(conn: &Connection, ag: i64, seq: i64) -> Result<(Vec<u8>, i64)> {
-    let mut stmt = conn
-        .prepare_cached("SELECT seq, data FROM chunks WHERE ag = ?1 AND seq > ?2 ORDER BY seq")?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT seq, snapshot, data FROM chunks WHERE ag = ?1 AND seq > ?2 ORDER BY seq",
+    )?;
     let mut rows = stmt.query(params![ag, seq])?;
     let (mut bytes, mut last) = (Vec::new(), seq);
     while let Some(row) = rows.next()? {
         last = row.get(0)?;
-        bytes.extend_from_slice(row.get_ref(1)?.as_blob().map_err(rusqlite::Error::from)?);
+        let data = row.get_ref(2)?.as_blob().map_err(rusqlite::Error::from)?;
+        bytes.extend_from_slice(&decode(row.get(1)?, data)?);
     }
     Ok((bytes, last))
 }

@@ -322,7 +322,7 @@ fn missing(store: &mut Store, id: &AgreementId, expected: &BTreeSet<Fact>) -> Ve
     let ag = store.resolve(id).unwrap().ag;
     let edits: Vec<i64> = store
         .conn
-        .prepare("SELECT at FROM term_edits WHERE ag = ?1")
+        .prepare("SELECT d FROM entries WHERE ag = ?1 AND kind = 0")
         .unwrap()
         .query_map([ag], |r| r.get(0))
         .unwrap()

@@ -18,7 +18,7 @@ use crate::error::{Error, Result};
 /// `PRAGMA application_id` of a Coachline store: "Coac" in ASCII.
 pub const APPLICATION_ID: i32 = 0x436F_6163;
 /// The schema this build creates and understands.
-pub const SCHEMA_VERSION: i32 = 2;
+pub const SCHEMA_VERSION: i32 = 3;
 
 /// Version 2: signatures carry the canonical terms they sign, so the terms a version
 /// put in force can be read back. A signature stored without them no longer verifies
@@ -36,6 +36,79 @@ CREATE TABLE pairings (
     by_key BLOB NOT NULL, signature BLOB NOT NULL,
     PRIMARY KEY (ag, id)
 ) WITHOUT ROWID;
+";
+
+/// Version 3: a smaller file (ADR 0027). The projection keeps entry ids as the 8 bytes
+/// their 16 hex characters stand for (one form per id, sorting as the text did), and
+/// the seven small collections share one table, `entries`, each under its own `kind`
+/// (0 term edits, 1 resources, 2 behaviours, 3 holidays, 4 signatures, 5 sessions,
+/// 6 pairings), instead of a page each; which of the columns `a` to `h` holds which
+/// field is in the schema below. (Views under the old table names were tried: a
+/// statement on a view costs more to prepare, and the views' schema more to parse at
+/// every open.) A call keeps its end as its `duration` in milliseconds (3 bytes for a
+/// call under two hours, where the time was 6). Every row is carried over.
+const SCHEMA_V3: &str = "
+-- kind     a           b          c          d           e           f          g         h
+-- 0 edit   term        by         name       at
+-- 1 res.   name        contact    added_at   removed
+-- 2 beh.   label       lockout    removed
+-- 3 hol.   first_day   last_day   note       removed
+-- 4 sig.   role        name       signed_at  public_key  terms_hash  signature  verifies  signed_terms
+-- 5 ses.   at          recorded_by
+-- 6 pair.  role        key        paired_at  invitation  sync_key    proof      by_key    signature
+CREATE TABLE entries (
+    ag INTEGER NOT NULL, kind INTEGER NOT NULL, id BLOB NOT NULL,
+    a, b, c, d, e, f, g, h,
+    PRIMARY KEY (ag, kind, id)
+) WITHOUT ROWID;
+INSERT INTO entries (ag, kind, id, a, b, c, d)
+    SELECT ag, 0, unhex(id), term, by, name, at FROM term_edits;
+INSERT INTO entries (ag, kind, id, a, b, c, d)
+    SELECT ag, 1, unhex(id), name, contact, added_at, removed FROM resources;
+INSERT INTO entries (ag, kind, id, a, b, c)
+    SELECT ag, 2, unhex(id), label, lockout, removed FROM behaviors;
+INSERT INTO entries (ag, kind, id, a, b, c, d)
+    SELECT ag, 3, unhex(id), first_day, last_day, note, removed FROM holidays;
+INSERT INTO entries (ag, kind, id, a, b, c, d, e, f, g, h)
+    SELECT ag, 4, unhex(id), role, name, signed_at, public_key, terms_hash, signature,
+        verifies, signed_terms FROM signatures;
+INSERT INTO entries (ag, kind, id, a, b)
+    SELECT ag, 5, unhex(id), at, recorded_by FROM sessions;
+INSERT INTO entries (ag, kind, id, a, b, c, d, e, f, g, h)
+    SELECT ag, 6, unhex(id), role, key, paired_at, invitation, sync_key, proof, by_key,
+        signature FROM pairings;
+DROP TABLE term_edits;
+DROP TABLE resources;
+DROP TABLE behaviors;
+DROP TABLE holidays;
+DROP TABLE signatures;
+DROP TABLE sessions;
+DROP TABLE pairings;
+CREATE TABLE calls_v3 (
+    ag INTEGER NOT NULL, started_at INTEGER NOT NULL, id BLOB NOT NULL,
+    reason INTEGER NOT NULL, started_by INTEGER NOT NULL,
+    duration INTEGER, situation TEXT, tried TEXT, urge_before INTEGER,
+    suggested TEXT, urge_after INTEGER, outcome INTEGER, returns BLOB, shown_resources TEXT,
+    PRIMARY KEY (ag, started_at, id)
+) WITHOUT ROWID;
+INSERT INTO calls_v3
+    SELECT ag, started_at, unhex(id), reason, started_by, ended_at - started_at, situation, tried,
+        urge_before, suggested, urge_after, outcome, unhex(returns), shown_resources
+    FROM calls;
+DROP TABLE calls;
+ALTER TABLE calls_v3 RENAME TO calls;
+CREATE TABLE reports_v3 (
+    ag INTEGER NOT NULL, occurred_at INTEGER NOT NULL, id BLOB NOT NULL,
+    behavior BLOB, reported_at INTEGER NOT NULL, reported_by INTEGER NOT NULL,
+    retracted_at INTEGER,
+    PRIMARY KEY (ag, occurred_at, id)
+) WITHOUT ROWID;
+INSERT INTO reports_v3
+    SELECT ag, occurred_at, unhex(id), unhex(behavior), reported_at, reported_by,
+        retracted_at
+    FROM reports;
+DROP TABLE reports;
+ALTER TABLE reports_v3 RENAME TO reports;
 ";
 
 const SCHEMA_V1: &str = "
@@ -305,6 +378,15 @@ fn migrate(conn: &Connection) -> Result<()> {
         if version < 2 {
             conn.execute_batch(SCHEMA_V2)?;
         }
+        if version < 3 {
+            conn.execute_batch(SCHEMA_V3)?;
+            // The pages of the tables version 3 replaced go back to the file system
+            // (in a store made with incremental auto-vacuum, as every store is), in
+            // the same transaction. Each step of the pragma frees one page.
+            let mut vacuum = conn.prepare("PRAGMA incremental_vacuum")?;
+            let mut freed = vacuum.query([])?;
+            while freed.next()?.is_some() {}
+        }
         conn.pragma_update(None, "user_version", SCHEMA_VERSION)?;
         Ok(())
     })();
@@ -329,7 +411,8 @@ mod tests {
             .unwrap();
         conn.pragma_update(None, "user_version", 1).unwrap();
         conn.execute(
-            "INSERT INTO signatures VALUES (1, 'a', 'client', 'C', 0, x'00', x'00', x'00', 1)",
+            "INSERT INTO signatures VALUES \
+             (1, '00000000000000aa', 'client', 'C', 0, x'00', x'00', x'00', 1)",
             [],
         )
         .unwrap();
@@ -346,13 +429,234 @@ mod tests {
             .unwrap();
         assert_eq!(version, SCHEMA_VERSION);
         let (verifies, terms): (bool, Option<String>) = conn
-            .query_row("SELECT verifies, signed_terms FROM signatures", [], |r| {
+            .query_row("SELECT g, h FROM entries WHERE kind = 4", [], |r| {
                 Ok((r.get(0)?, r.get(1)?))
             })
             .unwrap();
         assert_eq!((verifies, terms), (false, None));
         drop(conn);
         // Opening again finds nothing left to do.
+        open(&path, &crate::store::test_key()).unwrap();
+    }
+
+    #[test]
+    fn a_new_store_keeps_no_pages_of_the_tables_its_migrations_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = open(&dir.path().join("new.db"), &crate::store::test_key()).unwrap();
+        let free: i64 = conn
+            .pragma_query_value(None, "freelist_count", |r| r.get(0))
+            .unwrap();
+        assert_eq!(free, 0);
+    }
+
+    /// A store as version 2 left it: a row in every projection table, ids as text.
+    fn version_2_store(path: &Path) {
+        let conn = Connection::open(path).unwrap();
+        conn.pragma_update(None, "auto_vacuum", "INCREMENTAL")
+            .unwrap();
+        conn.execute_batch(SCHEMA_V1).unwrap();
+        conn.execute_batch(SCHEMA_V2).unwrap();
+        conn.pragma_update(None, "application_id", APPLICATION_ID)
+            .unwrap();
+        conn.pragma_update(None, "user_version", 2).unwrap();
+        conn.execute_batch(
+            "INSERT INTO term_edits VALUES (1, '0000000000000001', 'backup_plan', 'client', 'Sam', 10);
+             INSERT INTO resources VALUES (1, '00000000000000a2', 'Crisis line', '988', 11, 0);
+             INSERT INTO resources VALUES (1, 'f0000000000000a3', 'Old line', '555-0100', 12, 1);
+             INSERT INTO behaviors VALUES (1, 'ab00000000000004', 'self-harm', 1, 0);
+             INSERT INTO holidays VALUES (1, '0000000000000005', '2026-12-24', '2026-12-26', 'away', 0);
+             INSERT INTO signatures VALUES
+                 (1, '0000000000000006', 'client', 'Sam', 13, x'01', x'02', x'03', 1, '{}');
+             INSERT INTO sessions VALUES (1, '0000000000000007', 14, 'therapist');
+             INSERT INTO pairings VALUES
+                 (1, '0000000000000008', 'client', x'04', 15, x'05', x'06', x'07', x'08', x'09');
+             INSERT INTO calls VALUES (1, 16, 'ffffffffffffff09', 0, 0, 17, 'a hard evening',
+                 'TIPP' || char(10) || 'STOP', 3, 'self-soothe', 1, 0, NULL, NULL);
+             INSERT INTO calls VALUES (1, 16, '000000000000000a', 1, 1, NULL, NULL, NULL, NULL,
+                 NULL, NULL, 2, 'ffffffffffffff09', 'Crisis line — 988');
+             INSERT INTO reports VALUES (1, 19, '000000000000000b', 'ab00000000000004', 20, 0, 21);
+             INSERT INTO peers (agreement, role, identity_key, sync_key, paired_at, sent_counter,
+                 received_counter, sync_state, their_need, reply_owed)
+                 VALUES ('p', 'client', x'0a', x'0b', 22, 3, 4, x'', x'', 0);",
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn a_version_2_store_upgrades_with_every_row_kept() {
+        use super::super::projection;
+        use crate::model::EntryId;
+        use crate::time::Timestamp;
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v2.db");
+        version_2_store(&path);
+        let conn = open(&path, &crate::store::test_key()).unwrap();
+        let version: i32 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, SCHEMA_VERSION);
+        let id = |text: &str| EntryId::parse("id", text).unwrap();
+        let t = Timestamp::from_millis;
+
+        let edit: (String, String, String, String, i64) = conn
+            .query_row(
+                "SELECT lower(hex(id)), a, b, c, d FROM entries WHERE kind = 0",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+            )
+            .unwrap();
+        assert_eq!(
+            edit,
+            (
+                "0000000000000001".into(),
+                "backup_plan".into(),
+                "client".into(),
+                "Sam".into(),
+                10
+            )
+        );
+        let resources = projection::resources(&conn, 1).unwrap();
+        assert_eq!(
+            resources.len(),
+            1,
+            "the removed one is kept but not in force"
+        );
+        let r = &resources[0];
+        assert_eq!(
+            (&r.id, r.name.as_str(), r.contact.as_str(), r.added_at),
+            (&id("00000000000000a2"), "Crisis line", "988", t(11))
+        );
+        let removed: (String, String, i64, bool) = conn
+            .query_row(
+                "SELECT a, b, c, d FROM entries WHERE kind = 1 AND d",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .unwrap();
+        assert_eq!(removed, ("Old line".into(), "555-0100".into(), 12, true));
+        let behaviors = projection::behaviors(&conn, 1).unwrap();
+        assert_eq!(behaviors.len(), 1);
+        let b = &behaviors[0];
+        assert_eq!(
+            (&b.id, b.label.as_str(), b.triggers_lockout, b.removed),
+            (&id("ab00000000000004"), "self-harm", true, false)
+        );
+        let holidays = projection::holidays(&conn, 1).unwrap();
+        assert_eq!(holidays.len(), 1);
+        let h = &holidays[0];
+        assert_eq!(
+            (
+                &h.id,
+                h.from.to_string(),
+                h.to.to_string(),
+                h.note.as_deref()
+            ),
+            (
+                &id("0000000000000005"),
+                "2026-12-24".into(),
+                "2026-12-26".into(),
+                Some("away")
+            )
+        );
+        let signatures = projection::signatures(&conn, 1).unwrap();
+        assert_eq!(signatures.len(), 1);
+        let s = &signatures[0];
+        assert!(s.verifies);
+        assert_eq!(s.signature.id, id("0000000000000006"));
+        assert_eq!(
+            (s.signature.name.as_str(), s.signature.signed_at),
+            ("Sam", t(13))
+        );
+        assert_eq!(
+            (
+                &s.signature.public_key,
+                &s.signature.terms_hash,
+                &s.signature.signature
+            ),
+            (&vec![1], &vec![2], &vec![3])
+        );
+        assert_eq!(s.signature.signed_terms.as_deref(), Some("{}"));
+        let sessions = projection::sessions(&conn, 1).unwrap();
+        assert_eq!(sessions.len(), 1);
+        assert_eq!(
+            (
+                &sessions[0].id,
+                sessions[0].at,
+                sessions[0].recorded_by.as_str()
+            ),
+            (&id("0000000000000007"), t(14), "therapist")
+        );
+        let pairings = projection::pairings(&conn, 1).unwrap();
+        assert_eq!(pairings.len(), 1);
+        let p = &pairings[0];
+        assert_eq!(
+            (&p.id, p.role.as_str(), p.paired_at),
+            (&id("0000000000000008"), "client", t(15))
+        );
+        assert_eq!(
+            [
+                &p.key,
+                &p.invitation,
+                &p.sync_key,
+                &p.proof,
+                &p.by_key,
+                &p.signature
+            ],
+            [&vec![4], &vec![5], &vec![6], &vec![7], &vec![8], &vec![9]]
+        );
+        let calls = projection::calls_since(&conn, 1, t(0)).unwrap();
+        assert_eq!(calls.len(), 2);
+        // Two calls at one time keep the order of their ids' text.
+        assert_eq!(
+            (calls[0].id.as_str(), calls[1].id.as_str()),
+            ("000000000000000a", "ffffffffffffff09")
+        );
+        let (returning, first) = (&calls[0], &calls[1]);
+        assert_eq!(returning.returns, Some(id("ffffffffffffff09")));
+        assert_eq!(returning.shown_resources, ["Crisis line — 988"]);
+        assert_eq!(first.ended_at, Some(t(17)));
+        assert_eq!(first.situation.as_deref(), Some("a hard evening"));
+        assert_eq!(first.tried, ["TIPP", "STOP"]);
+        assert_eq!(first.suggested, ["self-soothe"]);
+        assert_eq!(
+            (
+                first.urge_before.map(|u| u.value()),
+                first.urge_after.map(|u| u.value())
+            ),
+            (Some(3), Some(1))
+        );
+        let latest = projection::latest_calls(&conn, 1, 1).unwrap();
+        assert_eq!(latest[0].id, id("ffffffffffffff09"));
+        let reports = projection::reports_since(&conn, 1, t(0)).unwrap();
+        assert_eq!(reports.len(), 1);
+        let r = &reports[0];
+        assert_eq!(
+            (
+                &r.id,
+                &r.behavior,
+                r.occurred_at,
+                r.reported_at,
+                r.retracted_at
+            ),
+            (
+                &id("000000000000000b"),
+                &Some(id("ab00000000000004")),
+                t(19),
+                t(20),
+                Some(t(21))
+            )
+        );
+        let peers: i64 = conn
+            .query_row("SELECT received_counter FROM peers", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(peers, 4);
+        // The old tables' pages went back to the file system.
+        let free: i64 = conn
+            .pragma_query_value(None, "freelist_count", |r| r.get(0))
+            .unwrap();
+        assert_eq!(free, 0);
+        drop(conn);
         open(&path, &crate::store::test_key()).unwrap();
     }
 }

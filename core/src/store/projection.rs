@@ -83,6 +83,53 @@ fn table(collection: Collection) -> &'static str {
     }
 }
 
+/// The `kind` of a small collection's rows in the shared table `entries`; `None` for
+/// calls and reports, which have tables of their own. The codes, and which of the
+/// columns `a` to `h` holds which field, are the schema's (version 3).
+fn kind(collection: Collection) -> Option<i64> {
+    match collection {
+        Collection::Edits => Some(0),
+        Collection::Resources => Some(1),
+        Collection::Behaviors => Some(2),
+        Collection::Holidays => Some(3),
+        Collection::Signatures => Some(4),
+        Collection::Sessions => Some(5),
+        Collection::Pairings => Some(6),
+        Collection::Calls | Collection::Reports => None,
+    }
+}
+
+/// Deletes the row of entry `id` of a collection, or every row of the collection
+/// when `id` is `None`.
+fn delete(
+    tx: &Transaction<'_>,
+    ag: i64,
+    collection: Collection,
+    id: Option<&EntryId>,
+) -> Result<()> {
+    let id = id.map(EntryId::to_bytes);
+    let (from, kind) = match kind(collection) {
+        Some(kind) => ("entries", format!(" AND kind = {kind}")),
+        None => (table(collection), String::new()),
+    };
+    match id {
+        Some(id) => tx
+            .prepare_cached(&format!(
+                "DELETE FROM {from} WHERE ag = ?1{kind} AND id = ?2"
+            ))?
+            .execute(params![ag, id])?,
+        None => tx
+            .prepare_cached(&format!("DELETE FROM {from} WHERE ag = ?1{kind}"))?
+            .execute(params![ag])?,
+    };
+    Ok(())
+}
+
+/// An id as the projection stores it: its 8 bytes (see [`EntryId::to_bytes`]).
+fn key(id: &EntryId) -> [u8; 8] {
+    id.to_bytes()
+}
+
 fn lines(items: &[String]) -> Option<String> {
     (!items.is_empty()).then(|| items.join("\n"))
 }
@@ -115,10 +162,13 @@ fn terms_from_json(json: &str) -> Result<Terms> {
 fn upsert(tx: &Transaction<'_>, ag: i64, agreement: &AgreementId, entry: &Entry) -> Result<()> {
     match entry {
         Entry::Edit(e) => tx
-            .prepare_cached("INSERT OR REPLACE INTO term_edits VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?
+            .prepare_cached(
+                "INSERT OR REPLACE INTO entries (ag, kind, id, a, b, c, d) \
+                 VALUES (?1, 0, ?2, ?3, ?4, ?5, ?6)",
+            )?
             .execute(params![
                 ag,
-                e.id.as_str(),
+                key(&e.id),
                 e.term.doc_key(),
                 e.by.as_str(),
                 e.name,
@@ -128,20 +178,26 @@ fn upsert(tx: &Transaction<'_>, ag: i64, agreement: &AgreementId, entry: &Entry)
             resource: r,
             removed,
         } => tx
-            .prepare_cached("INSERT OR REPLACE INTO resources VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?
+            .prepare_cached(
+                "INSERT OR REPLACE INTO entries (ag, kind, id, a, b, c, d) \
+                 VALUES (?1, 1, ?2, ?3, ?4, ?5, ?6)",
+            )?
             .execute(params![
                 ag,
-                r.id.as_str(),
+                key(&r.id),
                 r.name,
                 r.contact,
                 r.added_at.millis(),
                 removed
             ]),
         Entry::Behavior(b) => tx
-            .prepare_cached("INSERT OR REPLACE INTO behaviors VALUES (?1, ?2, ?3, ?4, ?5)")?
+            .prepare_cached(
+                "INSERT OR REPLACE INTO entries (ag, kind, id, a, b, c) \
+                 VALUES (?1, 2, ?2, ?3, ?4, ?5)",
+            )?
             .execute(params![
                 ag,
-                b.id.as_str(),
+                key(&b.id),
                 b.label,
                 b.triggers_lockout,
                 b.removed
@@ -150,10 +206,13 @@ fn upsert(tx: &Transaction<'_>, ag: i64, agreement: &AgreementId, entry: &Entry)
             holiday: h,
             removed,
         } => tx
-            .prepare_cached("INSERT OR REPLACE INTO holidays VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?
+            .prepare_cached(
+                "INSERT OR REPLACE INTO entries (ag, kind, id, a, b, c, d) \
+                 VALUES (?1, 3, ?2, ?3, ?4, ?5, ?6)",
+            )?
             .execute(params![
                 ag,
-                h.id.as_str(),
+                key(&h.id),
                 h.from.to_string(),
                 h.to.to_string(),
                 h.note,
@@ -161,13 +220,12 @@ fn upsert(tx: &Transaction<'_>, ag: i64, agreement: &AgreementId, entry: &Entry)
             ]),
         Entry::Signature(s) => tx
             .prepare_cached(
-                "INSERT OR REPLACE INTO signatures \
-                 (ag, id, role, name, signed_at, public_key, terms_hash, signature, verifies, \
-                 signed_terms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                "INSERT OR REPLACE INTO entries (ag, kind, id, a, b, c, d, e, f, g, h) \
+                 VALUES (?1, 4, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             )?
             .execute(params![
                 ag,
-                s.id.as_str(),
+                key(&s.id),
                 s.role.as_str(),
                 s.name,
                 s.signed_at.millis(),
@@ -185,17 +243,17 @@ fn upsert(tx: &Transaction<'_>, ag: i64, agreement: &AgreementId, entry: &Entry)
             .execute(params![
                 ag,
                 c.started_at.millis(),
-                c.id.as_str(),
+                key(&c.id),
                 codes::reason(c.reason),
                 codes::role(c.started_by),
-                c.ended_at.map(Timestamp::millis),
+                c.ended_at.map(|end| end.millis() - c.started_at.millis()),
                 c.situation,
                 lines(&c.tried),
                 c.urge_before.map(|u| u.value()),
                 lines(&c.suggested),
                 c.urge_after.map(|u| u.value()),
                 c.outcome.map(codes::outcome),
-                c.returns.as_ref().map(EntryId::as_str),
+                c.returns.as_ref().map(key),
                 lines(&c.shown_resources),
             ]),
         Entry::Report(r) => tx
@@ -203,20 +261,20 @@ fn upsert(tx: &Transaction<'_>, ag: i64, agreement: &AgreementId, entry: &Entry)
             .execute(params![
                 ag,
                 r.occurred_at.millis(),
-                r.id.as_str(),
-                r.behavior.as_ref().map(EntryId::as_str),
+                key(&r.id),
+                r.behavior.as_ref().map(key),
                 r.reported_at.millis(),
                 codes::role(r.reported_by),
                 r.retracted_at.map(Timestamp::millis),
             ]),
         Entry::Pairing(p) => tx
             .prepare_cached(
-                "INSERT OR REPLACE INTO pairings VALUES \
-                 (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                "INSERT OR REPLACE INTO entries (ag, kind, id, a, b, c, d, e, f, g, h) \
+                 VALUES (?1, 6, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             )?
             .execute(params![
                 ag,
-                p.id.as_str(),
+                key(&p.id),
                 p.role.as_str(),
                 p.key,
                 p.paired_at.millis(),
@@ -227,10 +285,12 @@ fn upsert(tx: &Transaction<'_>, ag: i64, agreement: &AgreementId, entry: &Entry)
                 p.signature,
             ]),
         Entry::Session(s) => tx
-            .prepare_cached("INSERT OR REPLACE INTO sessions VALUES (?1, ?2, ?3, ?4)")?
+            .prepare_cached(
+                "INSERT OR REPLACE INTO entries (ag, kind, id, a, b) VALUES (?1, 5, ?2, ?3, ?4)",
+            )?
             .execute(params![
                 ag,
-                s.id.as_str(),
+                key(&s.id),
                 s.at.millis(),
                 s.recorded_by.as_str()
             ]),
@@ -248,16 +308,11 @@ fn project_entry(
 ) -> Result<()> {
     match doc::read_entry(doc, collection, key)? {
         Some(entry) => upsert(tx, ag, agreement, &entry),
-        None => {
-            tx.execute(
-                &format!(
-                    "DELETE FROM {} WHERE ag = ?1 AND id = ?2",
-                    table(collection)
-                ),
-                params![ag, key],
-            )?;
-            Ok(())
-        }
+        // A key that is not an id has no row to delete.
+        None => match EntryId::parse("id", key) {
+            Ok(id) if id.as_str() == key => delete(tx, ag, collection, Some(&id)),
+            _ => Ok(()),
+        },
     }
 }
 
@@ -275,10 +330,7 @@ pub fn apply(
             .execute(params![ag, terms_json(&terms)])?;
     }
     for collection in &changed.whole {
-        tx.execute(
-            &format!("DELETE FROM {} WHERE ag = ?1", table(*collection)),
-            [ag],
-        )?;
+        delete(tx, ag, *collection, None)?;
         for key in doc::entry_keys(doc, *collection)? {
             project_entry(tx, ag, agreement, doc, *collection, &key)?;
         }
@@ -300,10 +352,7 @@ pub fn rebuild(tx: &Transaction<'_>, ag: i64, doc: &AutoCommit) -> Result<()> {
     tx.prepare_cached("UPDATE agreements SET terms = ?2 WHERE ag = ?1")?
         .execute(params![ag, terms_json(&snapshot.terms)])?;
     for collection in Collection::ALL {
-        tx.execute(
-            &format!("DELETE FROM {} WHERE ag = ?1", table(collection)),
-            [ag],
-        )?;
+        delete(tx, ag, collection, None)?;
     }
     for entry in &snapshot.entries {
         upsert(tx, ag, &snapshot.header.id, entry)?;
@@ -343,8 +392,8 @@ fn role(text: String) -> Result<Role> {
         .map_err(|_| Error::StoreUnusable("a stored role is damaged".into()))
 }
 
-fn entry_id(text: String) -> Result<EntryId> {
-    EntryId::parse("id", &text).map_err(|_| Error::StoreUnusable("a stored id is damaged".into()))
+fn entry_id(bytes: Vec<u8>) -> Result<EntryId> {
+    EntryId::from_bytes(&bytes).ok_or_else(|| Error::StoreUnusable("a stored id is damaged".into()))
 }
 
 pub fn agreement_key(conn: &Connection, id: &AgreementId) -> Result<Option<i64>> {
@@ -365,8 +414,8 @@ pub fn terms(conn: &Connection, ag: i64) -> Result<Terms> {
 /// on two phones ever left none — the defaults, so a client is never shown nothing.
 pub fn resources(conn: &Connection, ag: i64) -> Result<Vec<Resource>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT id, name, contact, added_at FROM resources \
-         WHERE ag = ?1 AND removed = 0 ORDER BY added_at, id",
+        "SELECT id, a, b, c FROM entries \
+         WHERE ag = ?1 AND kind = 1 AND d = 0 ORDER BY c, id",
     )?;
     let rows = stmt.query_map([ag], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
     let mut out = Vec::new();
@@ -387,9 +436,8 @@ pub fn resources(conn: &Connection, ag: i64) -> Result<Vec<Resource>> {
 
 /// Every behaviour, removed ones included (past reports still name them).
 pub fn behaviors(conn: &Connection, ag: i64) -> Result<Vec<Behavior>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT id, label, lockout, removed FROM behaviors WHERE ag = ?1 ORDER BY id",
-    )?;
+    let mut stmt = conn
+        .prepare_cached("SELECT id, a, b, c FROM entries WHERE ag = ?1 AND kind = 2 ORDER BY id")?;
     let rows = stmt.query_map([ag], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
     let mut out = Vec::new();
     for row in rows {
@@ -406,13 +454,13 @@ pub fn behaviors(conn: &Connection, ag: i64) -> Result<Vec<Behavior>> {
 
 pub fn holidays(conn: &Connection, ag: i64) -> Result<Vec<Holiday>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT id, first_day, last_day, note FROM holidays \
-         WHERE ag = ?1 AND removed = 0 ORDER BY first_day, id",
+        "SELECT id, a, b, c FROM entries \
+         WHERE ag = ?1 AND kind = 3 AND d = 0 ORDER BY a, id",
     )?;
     let rows = stmt.query_map([ag], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
     let mut out = Vec::new();
     for row in rows {
-        let (id, from, to, note): (String, String, String, Option<String>) = row?;
+        let (id, from, to, note): (Vec<u8>, String, String, Option<String>) = row?;
         let date = |t: &str| {
             Holiday::parse_date("date", t)
                 .map_err(|_| Error::StoreUnusable("a stored date is damaged".into()))
@@ -429,8 +477,8 @@ pub fn holidays(conn: &Connection, ag: i64) -> Result<Vec<Holiday>> {
 
 pub fn pairings(conn: &Connection, ag: i64) -> Result<Vec<Pairing>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT id, role, key, paired_at, invitation, sync_key, proof, by_key, signature \
-         FROM pairings WHERE ag = ?1 ORDER BY paired_at, id",
+        "SELECT id, a, b, c, d, e, f, g, h FROM entries WHERE ag = ?1 AND kind = 6 \
+         ORDER BY c, id",
     )?;
     let mut rows = stmt.query([ag])?;
     let mut out = Vec::new();
@@ -452,8 +500,8 @@ pub fn pairings(conn: &Connection, ag: i64) -> Result<Vec<Pairing>> {
 
 pub fn signatures(conn: &Connection, ag: i64) -> Result<Vec<SignatureRecord>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT id, role, name, signed_at, public_key, terms_hash, signature, verifies, \
-         signed_terms FROM signatures WHERE ag = ?1 ORDER BY signed_at, id",
+        "SELECT id, a, b, c, d, e, f, g, h FROM entries WHERE ag = ?1 AND kind = 4 \
+         ORDER BY c, id",
     )?;
     let mut rows = stmt.query([ag])?;
     let mut out = Vec::new();
@@ -475,7 +523,8 @@ pub fn signatures(conn: &Connection, ag: i64) -> Result<Vec<SignatureRecord>> {
     Ok(out)
 }
 
-const CALL_COLUMNS: &str = "id, reason, started_by, started_at, ended_at, situation, tried, \
+const CALL_COLUMNS: &str =
+    "id, reason, started_by, started_at, started_at + duration, situation, tried, \
     urge_before, suggested, urge_after, outcome, returns, shown_resources";
 
 fn call_from_row(r: &Row<'_>) -> Result<Call> {
@@ -499,7 +548,7 @@ fn call_from_row(r: &Row<'_>) -> Result<Call> {
             .get::<_, Option<i64>>(10)?
             .map(codes::to_outcome)
             .transpose()?,
-        returns: r.get::<_, Option<String>>(11)?.map(entry_id).transpose()?,
+        returns: r.get::<_, Option<Vec<u8>>>(11)?.map(entry_id).transpose()?,
         shown_resources: split(r.get(12)?),
     })
 }
@@ -546,7 +595,7 @@ pub fn latest_calls(conn: &Connection, ag: i64, limit: usize) -> Result<Vec<Call
 fn report_from_row(r: &Row<'_>) -> Result<Report> {
     Ok(Report {
         id: entry_id(r.get(0)?)?,
-        behavior: r.get::<_, Option<String>>(1)?.map(entry_id).transpose()?,
+        behavior: r.get::<_, Option<Vec<u8>>>(1)?.map(entry_id).transpose()?,
         occurred_at: Timestamp::from_millis(r.get(2)?),
         reported_at: Timestamp::from_millis(r.get(3)?),
         reported_by: codes::to_role(r.get(4)?)?,
@@ -583,7 +632,7 @@ pub fn latest_reports(conn: &Connection, ag: i64, limit: usize) -> Result<Vec<Re
 
 pub fn sessions(conn: &Connection, ag: i64) -> Result<Vec<Session>> {
     let mut stmt = conn
-        .prepare_cached("SELECT id, at, recorded_by FROM sessions WHERE ag = ?1 ORDER BY at, id")?;
+        .prepare_cached("SELECT id, a, b FROM entries WHERE ag = ?1 AND kind = 5 ORDER BY a, id")?;
     let rows = stmt.query_map([ag], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
     let mut out = Vec::new();
     for row in rows {
@@ -606,8 +655,14 @@ pub fn dump(conn: &Connection, ag: i64) -> Result<Vec<String>> {
                 r.get::<_, String>(0)
             })?,
         ];
-    for name in Collection::ALL.map(table) {
-        let mut stmt = conn.prepare(&format!("SELECT * FROM {name} WHERE ag = ?1 ORDER BY id"))?;
+    for collection in Collection::ALL {
+        let name = table(collection);
+        let mut stmt = conn.prepare(&match kind(collection) {
+            Some(kind) => {
+                format!("SELECT * FROM entries WHERE ag = ?1 AND kind = {kind} ORDER BY id")
+            }
+            None => format!("SELECT * FROM {name} WHERE ag = ?1 ORDER BY id"),
+        })?;
         let columns = stmt.column_count();
         let mut rows = stmt.query([ag])?;
         while let Some(row) = rows.next()? {

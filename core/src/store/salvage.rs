@@ -23,7 +23,7 @@ use automerge::AutoCommit;
 use rusqlite::types::Value;
 use rusqlite::{params_from_iter, Connection, OpenFlags, Row, TransactionBehavior};
 
-use super::{at_rest, migrations, Store, StoreKey};
+use super::{at_rest, chunks, migrations, Store, StoreKey};
 use crate::doc;
 use crate::error::{Error, Result};
 use crate::identity::DeviceIdentity;
@@ -295,10 +295,15 @@ impl Store {
         let mut documents: BTreeMap<i64, AutoCommit> = BTreeMap::new();
         for (ag, seq) in chunks {
             let doc = documents.entry(ag).or_default();
-            let bytes = old.row("SELECT data FROM chunks WHERE seq = ?1", [seq], |r| {
-                r.get::<_, Vec<u8>>(0)
+            let bytes = old.row(
+                "SELECT snapshot, data FROM chunks WHERE seq = ?1",
+                [seq],
+                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?)),
+            );
+            let loaded = bytes.is_ok_and(|(kind, data)| {
+                chunks::decode(kind, &data).is_ok_and(|bytes| doc.load_incremental(&bytes).is_ok())
             });
-            if !bytes.is_ok_and(|bytes| doc.load_incremental(&bytes).is_ok()) {
+            if !loaded {
                 report.chunks_lost += 1;
             }
         }

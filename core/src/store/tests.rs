@@ -156,6 +156,44 @@ fn many_writes_compact_into_a_snapshot_and_reload_identically() {
 }
 
 #[test]
+fn snapshots_are_kept_compressed_and_uncompressed_ones_still_load() {
+    let mut p = pair();
+    let now = at("2026-03-02T12:00:00Z");
+    let start = CallStart::new(CallReason::News, None, &[], None).unwrap();
+    p.client.start_call(&p.id, start, now).unwrap();
+    let kinds: Vec<i64> = p
+        .client
+        .conn
+        .prepare("SELECT snapshot FROM chunks ORDER BY seq")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    assert_eq!(
+        kinds,
+        [2, 0],
+        "the imported snapshot, then the call's chunk"
+    );
+    // As a store before schema version 3 kept it: Automerge's bytes as saved.
+    let saved = p.client.export(&p.id).unwrap();
+    p.client
+        .conn
+        .execute(
+            "UPDATE chunks SET snapshot = 1, data = ?1 WHERE snapshot = 2",
+            [&saved],
+        )
+        .unwrap();
+    let heads = p.client.heads(&p.id).unwrap();
+    let path = p.client.conn.path().unwrap().to_owned();
+    drop(p.client);
+    let mut reopened = Store::open(path, &test_key()).unwrap();
+    reopened.preload(&p.id).unwrap();
+    assert_eq!(reopened.heads(&p.id).unwrap(), heads);
+    assert_eq!(reopened.log(&p.id, 50).unwrap().len(), 1);
+}
+
+#[test]
 fn files_that_are_not_stores_are_refused_untouched() {
     let dir = tempfile::tempdir().unwrap();
     let text = dir.path().join("notes.txt");
