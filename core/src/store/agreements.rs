@@ -487,10 +487,10 @@ pub(super) fn insert_document(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::test_key;
     use crate::backup::tests::{identity_file, passphrase};
     use crate::backup::Identity;
     use crate::error::BackupProblem;
+    use crate::store::test_key;
 
     const PASSPHRASE: &str = "a long passphrase nobody guesses";
 

@@ -38,7 +38,8 @@ impl StoreKey {
     /// A new random key.
     pub fn generate() -> Self {
         let mut key = Zeroizing::new([0u8; Self::LEN]);
-        getrandom::fill(key.as_mut_slice()).expect("the operating system's random source is unavailable");
+        getrandom::fill(key.as_mut_slice())
+            .expect("the operating system's random source is unavailable");
         Self(key)
     }
 
