@@ -104,6 +104,13 @@ pub struct SqlcipherProvider {
     pub next: *mut SqlcipherProvider,
 }
 
+// Seventeen function pointers and `next`: a field added to or dropped from the C
+// struct must change this mirror too. (`Option` of a function pointer is a nullable
+// pointer, the size of one.)
+const _: () = assert!(
+    std::mem::size_of::<SqlcipherProvider>() == 18 * std::mem::size_of::<*const ()>()
+);
+
 /// Fills SQLCipher's provider table with this module's functions. SQLCipher calls it
 /// once, when SQLite initialises, because the build names it with
 /// `SQLCIPHER_CRYPTO_CUSTOM`.
