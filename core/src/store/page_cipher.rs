@@ -16,7 +16,7 @@
 //! answers `SQLITE_ERROR`, and runs its body under [`std::panic::catch_unwind`], so
 //! no panic ever crosses into C.
 
-use std::ffi::{c_char, c_int, c_uchar, c_void};
+use std::ffi::{c_char, c_int, c_uchar, c_void, CStr};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use aes::cipher::block_padding::NoPadding;
@@ -107,9 +107,8 @@ pub struct SqlcipherProvider {
 // Seventeen function pointers and `next`: a field added to or dropped from the C
 // struct must change this mirror too. (`Option` of a function pointer is a nullable
 // pointer, the size of one.)
-const _: () = assert!(
-    std::mem::size_of::<SqlcipherProvider>() == 18 * std::mem::size_of::<*const ()>()
-);
+const _: () =
+    assert!(std::mem::size_of::<SqlcipherProvider>() == 18 * std::mem::size_of::<*const ()>());
 
 /// Fills SQLCipher's provider table with this module's functions. SQLCipher calls it
 /// once, when SQLite initialises, because the build names it with
@@ -201,9 +200,17 @@ unsafe extern "C" fn provider_name(_ctx: *mut c_void) -> *const c_char {
     c"rustcrypto".as_ptr()
 }
 
+/// This crate's version: the provider is its code, and its crates' versions are in
+/// Cargo.lock.
+const VERSION: &CStr = match CStr::from_bytes_with_nul(
+    concat!("coachline-core ", env!("CARGO_PKG_VERSION"), "\0").as_bytes(),
+) {
+    Ok(version) => version,
+    Err(_) => panic!("the version has no NUL inside"),
+};
+
 unsafe extern "C" fn provider_version(_ctx: *mut c_void) -> *const c_char {
-    c"coachline page_cipher: aes 0.8, cbc 0.1, hmac 0.12, sha1 0.10, sha2 0.10, pbkdf2 0.12"
-        .as_ptr()
+    VERSION.as_ptr()
 }
 
 unsafe extern "C" fn cipher_name(_ctx: *mut c_void) -> *const c_char {

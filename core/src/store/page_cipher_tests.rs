@@ -255,6 +255,8 @@ fn sizes_and_names_are_sqlciphers() {
         assert_eq!(name.to_str().unwrap(), "rustcrypto");
         let cipher = std::ffi::CStr::from_ptr(p.get_cipher.unwrap()(null_mut()));
         assert_eq!(cipher.to_str().unwrap(), "aes-256-cbc");
+        let version = std::ffi::CStr::from_ptr(p.get_provider_version.unwrap()(null_mut()));
+        assert!(version.to_str().unwrap().starts_with("coachline-core "));
     }
 }
 
