@@ -64,6 +64,11 @@ struct Figures {
 /// were keyed; neither file here is.)
 fn plain_table_size(dir: &Path, log: &[LogEntry]) -> u64 {
     let path = dir.join("plain.db");
+    // The encrypted store and its plaintext copy share a directory, and each is
+    // measured against the same baseline: build it anew each time.
+    if path.exists() {
+        std::fs::remove_file(&path).unwrap();
+    }
     let conn = rusqlite::Connection::open(&path).unwrap();
     conn.execute_batch(
         "CREATE TABLE calls (id TEXT PRIMARY KEY, reason TEXT, started_by TEXT, started_at INTEGER,

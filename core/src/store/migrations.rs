@@ -259,6 +259,7 @@ pub(super) fn open_observed(
             at_rest::encrypt_in_place(path, key, step)?;
         }
     }
+    super::page_cipher::keep_linked();
     let conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_WRITE

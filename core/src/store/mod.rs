@@ -14,6 +14,7 @@ mod chunks;
 mod coaching;
 mod journal;
 mod migrations;
+mod page_cipher;
 mod projection;
 mod salvage;
 mod sync;

@@ -134,6 +134,7 @@ impl Reader {
     }
 
     fn connect(path: &Path, key: &StoreKey) -> Result<Connection> {
+        super::page_cipher::keep_linked();
         let conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
