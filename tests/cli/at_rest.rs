@@ -129,9 +129,14 @@ fn a_store_from_before_encryption_is_encrypted_when_first_used() {
     .unwrap();
     conn.query_row("SELECT sqlcipher_export('plaintext')", [], |_| Ok(()))
         .unwrap();
-    conn.execute_batch(
-        "PRAGMA plaintext.user_version = 2; PRAGMA plaintext.application_id = 1131372899;",
-    )
+    let version: i32 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    conn.execute_batch(&format!(
+        "PRAGMA plaintext.user_version = {version}; \
+         PRAGMA plaintext.application_id = {};",
+        coachline_core::store::APPLICATION_ID
+    ))
     .unwrap();
     drop(conn);
     assert!(contains(&std::fs::read(&plaintext).unwrap(), b"Hollowmere"));
