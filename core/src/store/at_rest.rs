@@ -18,7 +18,7 @@ use std::fmt;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::Connection;
 use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
@@ -252,14 +252,8 @@ pub(super) fn encrypt_in_place(
     key: &StoreKey,
     step: &mut dyn FnMut(Step),
 ) -> Result<()> {
-    // CREATE: an attached database opens with the connection's flags, and the
-    // encrypted copy is a new file.
-    let conn = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_WRITE
-            | OpenFlags::SQLITE_OPEN_CREATE
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )?;
+    // CREATE: the encrypted copy, attached, is a new file.
+    let conn = super::migrations::connect(path)?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     super::migrations::check_plaintext(path, &conn)?;
     conn.pragma_update(None, "locking_mode", "EXCLUSIVE")?;

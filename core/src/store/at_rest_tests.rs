@@ -97,29 +97,6 @@ fn env_path(name: &str) -> PathBuf {
         .into()
 }
 
-/// A plaintext copy of the encrypted store at `from`: a store as Coachline wrote
-/// them before encryption.
-fn plaintext_copy(from: &Path, key: &StoreKey, to: &Path) {
-    let conn = Connection::open(from).unwrap();
-    at_rest::unlock(&conn, key).unwrap();
-    conn.execute(
-        "ATTACH DATABASE ?1 AS plaintext KEY ''",
-        [to.to_str().unwrap()],
-    )
-    .unwrap();
-    conn.query_row("SELECT sqlcipher_export('plaintext')", [], |_| Ok(()))
-        .unwrap();
-    let version: i32 = conn
-        .pragma_query_value(None, "user_version", |r| r.get(0))
-        .unwrap();
-    conn.execute_batch(&format!(
-        "PRAGMA plaintext.user_version = {version}; \
-         PRAGMA plaintext.application_id = {APPLICATION_ID}; DETACH DATABASE plaintext;"
-    ))
-    .unwrap();
-    assert_eq!(at_rest::found(to).unwrap(), at_rest::Found::Plaintext);
-}
-
 /// A therapist's store with a drafted agreement using every secret that belongs to
 /// the agreement, and a client's plaintext store (from before encryption) that joined
 /// it: returns the two paths, the agreement and the invitation-free state.
@@ -156,8 +133,13 @@ fn before_encryption(dir: &Path) -> (PathBuf, PathBuf, AgreementId) {
     sync(&mut client, &mut therapist, &id, t0());
     client.sign(&id, t0()).unwrap();
     sync(&mut client, &mut therapist, &id, t0());
+    // The same store as a Coachline from before encryption left it.
+    client.export_unencrypted(&client_path).unwrap();
+    assert_eq!(
+        at_rest::found(&client_path).unwrap(),
+        at_rest::Found::Plaintext
+    );
     drop(client);
-    plaintext_copy(&encrypted_client, &key(2), &client_path);
     std::fs::remove_file(&encrypted_client).unwrap();
     (therapist_path, client_path, id)
 }

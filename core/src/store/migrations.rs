@@ -259,13 +259,7 @@ pub(super) fn open_observed(
             at_rest::encrypt_in_place(path, key, step)?;
         }
     }
-    super::page_cipher::keep_linked();
-    let conn = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_WRITE
-            | OpenFlags::SQLITE_OPEN_CREATE
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )?;
+    let conn = connect(path)?;
     match key {
         Some(key) => {
             at_rest::unlock(&conn, key)?;
@@ -290,6 +284,19 @@ pub(super) fn open_observed(
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     migrate(&conn)?;
     Ok(conn)
+}
+
+/// A read-write connection to the file at `path`, creating it if absent (an attached
+/// database opens with these flags too). Every connection the store opens to write
+/// comes from here, so the page cipher is linked wherever the store is.
+pub(super) fn connect(path: &Path) -> Result<Connection> {
+    super::page_cipher::keep_linked();
+    Ok(Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?)
 }
 
 /// Checks a plaintext store before it is encrypted: whole, and a Coachline store

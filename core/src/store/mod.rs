@@ -145,8 +145,9 @@ impl Store {
     }
 
     /// Writes a plaintext copy of this store to `to`, for [`Store::open_unencrypted`]:
-    /// the benchmarks compare the same records with and without encryption.
-    #[cfg(feature = "fixtures")]
+    /// the benchmarks compare the same records with and without encryption, and the
+    /// tests make stores as a Coachline from before encryption wrote them.
+    #[cfg(any(test, feature = "fixtures"))]
     pub fn export_unencrypted(&self, to: impl AsRef<Path>) -> Result<()> {
         let to = to
             .as_ref()
