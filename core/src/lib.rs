@@ -31,10 +31,12 @@ pub mod model;
 pub mod panic_hook;
 pub mod redact;
 pub mod rules;
+pub mod screens;
 pub mod store;
 pub mod sync;
 
 pub mod time;
+pub mod words;
 
 pub use error::{Error, Result};
 pub use time::Timestamp;

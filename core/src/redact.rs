@@ -189,6 +189,7 @@ mod tests {
             resources: vec![resource()],
             show_backup_plan: true,
             backup_plan: Some(text()),
+            lockout_hours: 24,
             message: "Calls are paused.".into(),
         }
     }

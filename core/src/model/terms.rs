@@ -151,6 +151,12 @@ impl TermKey {
     }
 }
 
+impl serde::Serialize for TermKey {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
 impl FromStr for TermKey {
     type Err = Error;
 

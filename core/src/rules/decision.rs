@@ -5,6 +5,7 @@
 use crate::model::Resource;
 use crate::rules::{AvailabilityAt, PendingCallback, Rules};
 use crate::time::Timestamp;
+use crate::words::{Arg, Words};
 
 /// Whether the client may call the therapist now.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -40,6 +41,8 @@ pub struct Decision {
     pub show_backup_plan: bool,
     /// The plan's text when it applies and the agreement has one.
     pub backup_plan: Option<String>,
+    /// The hours of the 24-hour rule in force now (24 in the seed form).
+    pub lockout_hours: u32,
     /// One plain sentence; no names, no behaviours, times in the therapist's zone.
     pub message: String,
 }
@@ -54,6 +57,7 @@ crate::redacted_debug!(Decision {
     resources,
     show_backup_plan,
     backup_plan: redacted,
+    lockout_hours,
     message
 });
 
@@ -86,12 +90,14 @@ impl Rules {
             resources: self.resources.clone(),
             show_backup_plan,
             backup_plan,
+            lockout_hours: terms.lockout_hours,
             message,
         }
     }
 
     /// `overdue` is true when a call back is overdue and there is a backup plan to
-    /// point to.
+    /// point to. The sentences are the catalogue's ([`crate::words`]); times are in
+    /// the therapist's zone, with its abbreviation, so both phones print the same.
     fn message(
         &self,
         now: Timestamp,
@@ -99,53 +105,32 @@ impl Rules {
         hours: AvailabilityAt,
         overdue: bool,
     ) -> String {
-        let plan = if overdue {
-            "follow your backup plan and "
-        } else {
-            ""
-        };
+        let words = Words::english();
+        let zone = self.period(now).time_zone.tz();
+        let overdue_arg = Arg::from(if overdue { "yes" } else { "no" });
         if let Some(until) = locked_until {
-            return format!(
-                "Calls are paused until {} under the {}-hour rule; \
-                 please {plan}use your crisis resources below.",
-                self.local_time(now, until),
-                self.period(now).lockout_hours
+            let until = words.zoned(until, zone);
+            return words.say(
+                "status-locked",
+                &[
+                    ("until", Arg::from(&until)),
+                    ("hours", Arg::from(self.period(now).lockout_hours)),
+                    ("overdue", overdue_arg),
+                ],
             );
         }
         if !hours.available {
-            let when = hours.next.map_or_else(
-                || "for now".to_owned(),
-                |t| format!("until {}", self.local_time(now, t)),
-            );
-            return if overdue {
-                format!(
-                    "Your therapist is not taking calls {when} and a call back is overdue; \
-                     please follow your backup plan and use your crisis resources below."
-                )
-            } else {
-                format!(
-                    "Your therapist is not taking calls {when}; you can still call to ask for a \
-                     call back, and please use your crisis resources below if you need help sooner."
-                )
+            let next = hours.next.map(|t| words.zoned(t, zone));
+            let id = match (&next, overdue) {
+                (Some(_), false) => "status-away-until",
+                (Some(_), true) => "status-away-until-overdue",
+                (None, false) => "status-away",
+                (None, true) => "status-away-overdue",
             };
+            let next = next.unwrap_or_default();
+            return words.say(id, &[("until", Arg::from(&next))]);
         }
-        if overdue {
-            "You can call your therapist now; a call back is overdue, so follow your backup plan \
-             below if you cannot reach them."
-                .to_owned()
-        } else {
-            "You can call your therapist now.".to_owned()
-        }
-    }
-
-    /// A time as the therapist's clock shows it (in the zone in force `now`), e.g.
-    /// "14:30 EST on Tuesday 10 March": fixed English wording, so both phones print
-    /// the same.
-    fn local_time(&self, now: Timestamp, at: Timestamp) -> String {
-        at.to_datetime()
-            .with_timezone(&self.period(now).time_zone.tz())
-            .format("%H:%M %Z on %A %-d %B")
-            .to_string()
+        words.say("status-allowed", &[("overdue", overdue_arg)])
     }
 }
 

@@ -121,6 +121,7 @@ impl Store {
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let (ag, seq) = insert_document(&tx, header, &mut doc)?;
         tx.commit()?;
+        self.note_changed(&header.id);
         let doc = doc.with_actor(self.actor()?);
         self.docs.insert(ag, chunks::Loaded::written(doc, seq));
         Ok(())

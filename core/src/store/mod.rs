@@ -14,6 +14,7 @@ mod chunks;
 mod coaching;
 mod journal;
 mod migrations;
+mod overview;
 mod page_cipher;
 mod projection;
 mod salvage;
@@ -22,6 +23,7 @@ mod sync;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Arc;
 
 use automerge::transaction::CommitOptions;
 use automerge::{ActorId, AutoCommit, ChangeHash};
@@ -39,8 +41,9 @@ pub use at_rest::StoreKey;
 pub use coaching::CallAttempt;
 pub use journal::LogEntry;
 pub use migrations::{APPLICATION_ID, SCHEMA_VERSION};
+pub use overview::Activity;
 pub use salvage::SalvageReport;
-pub use sync::{PeerInfo, SyncOutcome};
+pub use sync::{PeerInfo, SyncOutcome, SyncStatus};
 
 /// The device's public identity, safe to show.
 #[derive(Clone, PartialEq, Eq, serde::Serialize)]
@@ -86,6 +89,12 @@ pub struct Store {
     coaching: HashMap<i64, coaching::Coaching>,
     /// The call decisions of each agreement, dropped whenever it changes.
     deciders: HashMap<i64, coaching::Decider>,
+    /// Each agreement as it stands, with its signatures checked, dropped whenever
+    /// it changes ([`Store::agreement_shared`]).
+    views: HashMap<i64, Arc<AgreementView>>,
+    /// Agreements this `Store` changed (a local write, an import, an applied sync
+    /// message) since [`Store::take_changed`] was last asked.
+    changed: Vec<AgreementId>,
     /// Local keys of agreements already looked up. Agreements are never deleted, so
     /// an id keeps its key, and a status screen skips a query per question.
     keys: RefCell<HashMap<AgreementId, i64>>,
@@ -202,6 +211,8 @@ impl Store {
             docs: HashMap::new(),
             coaching: HashMap::new(),
             deciders: HashMap::new(),
+            views: HashMap::new(),
+            changed: Vec::new(),
             keys: RefCell::default(),
             fragments: Default::default(),
         })
@@ -269,6 +280,7 @@ impl Store {
         self.data_version = version;
         self.coaching.clear();
         self.deciders.clear();
+        self.views.clear();
         for (ag, loaded) in &mut self.docs {
             chunks::catch_up(&self.conn, *ag, loaded)?;
         }
@@ -377,8 +389,14 @@ impl Store {
         also: Option<ExtraRows<'_>>,
     ) -> Result<()> {
         let result = self.persist_inner(agreement, before, touched, also);
-        self.coaching.remove(&agreement.ag);
-        self.deciders.remove(&agreement.ag);
+        self.forget_rules(agreement);
+        let gained = self
+            .docs
+            .get_mut(&agreement.ag)
+            .is_some_and(|loaded| loaded.doc.get_heads() != before);
+        if result.is_ok() && gained {
+            self.note_changed(&agreement.id);
+        }
         if result.is_err() {
             // Forget the in-memory change: the next use reloads what is on disk.
             self.docs.remove(&agreement.ag);
@@ -468,9 +486,30 @@ impl Store {
         projection::rebuild(&tx, agreement.ag, doc)?;
         projection::set_heads(&tx, agreement.ag, &doc.get_heads())?;
         tx.commit()?;
+        self.forget_rules(&agreement);
+        Ok(())
+    }
+
+    /// Drops what was worked out from an agreement that may just have changed.
+    fn forget_rules(&mut self, agreement: &Agreement) {
         self.coaching.remove(&agreement.ag);
         self.deciders.remove(&agreement.ag);
-        Ok(())
+        self.views.remove(&agreement.ag);
+    }
+
+    /// Notes a change for [`Store::take_changed`].
+    pub(super) fn note_changed(&mut self, id: &AgreementId) {
+        if !self.changed.contains(id) {
+            self.changed.push(id.clone());
+        }
+    }
+
+    /// The agreements this `Store` changed since the last time this was asked, in
+    /// the order they first changed: a local write, an import, or a sync message
+    /// that was applied. The FFI turns them into change notifications, so a screen
+    /// refreshes without polling.
+    pub fn take_changed(&mut self) -> Vec<AgreementId> {
+        std::mem::take(&mut self.changed)
     }
 }
 

@@ -21,7 +21,7 @@ use crate::model::{
 use crate::time::Timestamp;
 
 /// The small integer codes of the `calls` and `reports` tables (see the schema).
-mod codes {
+pub(super) mod codes {
     use crate::error::{Error, Result};
     use crate::model::{CallOutcome, CallReason, Role};
 
@@ -564,6 +564,15 @@ pub fn calls_since(conn: &Connection, ag: i64, since: Timestamp) -> Result<Vec<C
         out.push(call_from_row(row)?);
     }
     Ok(out)
+}
+
+/// One call, by id.
+pub fn call_by_id(conn: &Connection, ag: i64, id: &EntryId) -> Result<Option<Call>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {CALL_COLUMNS} FROM calls WHERE ag = ?1 AND id = ?2"
+    ))?;
+    let mut rows = stmt.query(params![ag, id.to_bytes().to_vec()])?;
+    rows.next()?.map(call_from_row).transpose()
 }
 
 /// When the last completed call at or before `at` started: every callback request

@@ -41,6 +41,26 @@ pub struct PeerInfo {
     pub has_agreement: bool,
 }
 
+/// Where an agreement's sync with its paired peer stands, for the Sync screen.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SyncStatus {
+    /// The peer's role.
+    pub peer_role: Role,
+    pub paired_at: Timestamp,
+    /// See [`PeerInfo::confirmed`].
+    pub confirmed: bool,
+    /// See [`PeerInfo::has_agreement`].
+    pub has_agreement: bool,
+    /// When a message was last sent to the peer or accepted from it.
+    pub last_contact: Option<Timestamp>,
+    /// This phone holds changes the peer is not known to have yet.
+    pub waiting_to_send: bool,
+    /// A message is due now: news, an answer owed, a resend or a keep-alive.
+    pub message_due: bool,
+    /// Since when the last message sent has gone unanswered.
+    pub awaiting_answer_since: Option<Timestamp>,
+}
+
 /// What an accepted message did.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SyncOutcome {
@@ -190,6 +210,33 @@ impl Store {
         Ok(invitation.to_line())
     }
 
+    /// The newest invitation this phone issued for agreement `id` that is neither
+    /// spent nor expired at `now`, as its line and expiry: the Invite screen shows
+    /// it again until it is used.
+    pub fn open_invitation(
+        &self,
+        id: &AgreementId,
+        now: Timestamp,
+    ) -> Result<Option<(String, Timestamp)>> {
+        let me = self.me()?;
+        let row: Option<(Vec<u8>, i64)> = self
+            .conn
+            .prepare_cached(
+                "SELECT secret, expires_at FROM invitations WHERE agreement = ?1 \
+                 AND spent_at IS NULL AND expires_at > ?2 ORDER BY created_at DESC LIMIT 1",
+            )?
+            .query_row(params![id.as_str(), now.millis()], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()?;
+        row.map(|(secret, expires_at)| {
+            let expires_at = Timestamp::from_millis(expires_at);
+            let invitation = Invitation::reissue(me, id, key32(secret)?, expires_at);
+            Ok((invitation.to_line(), expires_at))
+        })
+        .transpose()
+    }
+
     /// Joins the agreement an invitation from the other party names: records the
     /// issuing phone as the agreement's peer. The document arrives with its first
     /// message; until then every message this device sends proves it holds the
@@ -271,6 +318,30 @@ impl Store {
                 },
             )
             .collect()
+    }
+
+    /// Where the sync of agreement `id` with its peer stands at `now`; `None` if no
+    /// peer is paired for it.
+    pub fn sync_status(&self, id: &AgreementId, now: Timestamp) -> Result<Option<SyncStatus>> {
+        now.check("now")?;
+        let Some(peer) = self.peer(id)? else {
+            return Ok(None);
+        };
+        let ag = projection::agreement_key(&self.conn, id)?;
+        let ours = match ag {
+            Some(ag) => projection::heads(&self.conn, ag)?,
+            None => Vec::new(),
+        };
+        Ok(Some(SyncStatus {
+            peer_role: peer.role,
+            paired_at: peer.paired_at,
+            confirmed: peer.join_secret.is_none(),
+            has_agreement: ag.is_some(),
+            last_contact: peer.session.contact_at,
+            waiting_to_send: !ours.iter().all(|h| peer.session.shared_heads.contains(h)),
+            message_due: peer.session.is_due(&ours, now),
+            awaiting_answer_since: peer.session.awaiting_since,
+        }))
     }
 
     /// The agreement a sync command acts on: the one given (it must have a paired
@@ -609,6 +680,7 @@ impl Store {
         let (ag, seq) = super::agreements::insert_document(&tx, &snapshot.header, &mut doc)?;
         write_peer(&tx, id, peer)?;
         tx.commit()?;
+        self.note_changed(id);
         let doc = doc.with_actor(self.actor()?);
         self.docs.insert(ag, chunks::Loaded::written(doc, seq));
         Ok(true)

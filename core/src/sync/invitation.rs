@@ -89,13 +89,24 @@ impl Invitation {
     pub fn issue(issuer: &DeviceIdentity, agreement: &AgreementId, now: Timestamp) -> Self {
         let mut secret = [0u8; 32];
         getrandom::fill(&mut secret).expect("the operating system's random source is unavailable");
+        Self::reissue(issuer, agreement, secret, now.plus_hours(VALID_HOURS))
+    }
+
+    /// The invitation `issuer` issued with `secret`, again: its signature is
+    /// deterministic (Ed25519), so the line is the same as when it was first shown.
+    pub fn reissue(
+        issuer: &DeviceIdentity,
+        agreement: &AgreementId,
+        secret: [u8; 32],
+        expires_at: Timestamp,
+    ) -> Self {
         let mut invitation = Self {
             agreement: agreement.clone(),
             issuer: issuer.role,
             issuer_identity: issuer.public_key(),
             issuer_sync: issuer.sync_public_key(),
             secret,
-            expires_at: now.plus_hours(VALID_HOURS),
+            expires_at,
             signature: [0; 64],
         };
         invitation.signature = issuer.sign_bytes(&invitation.signed_message());
