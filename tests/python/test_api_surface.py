@@ -16,7 +16,7 @@ def items():
 
 
 def exposed(kind, name):
-    if kind in ("object", "record", "enum", "error", "function"):
+    if kind in ("object", "record", "enum", "error", "function", "callback"):
         return hasattr(coachline, name)
     if kind in ("constructor", "method"):
         return hasattr(coachline.CoachlineStore, name)

@@ -9,6 +9,8 @@
 //!   threads;
 //! - [`decisions`]: [`CallDecisions`], one agreement's call decision bound once, for
 //!   screens that ask it often;
+//! - [`screens`]: [`CoachlineScreens`], every screen of both apps computed by the
+//!   core, and `act`, the one entry point for what a person does;
 //! - [`records`]: the plain data and enums that cross the boundary;
 //! - [`error`]: [`CoachlineError`], the one error type, and the guard that turns a
 //!   panic into an error instead of letting it cross;
@@ -23,11 +25,13 @@ pub mod convert;
 pub mod decisions;
 pub mod error;
 pub mod records;
+pub mod screens;
 pub mod store;
 
 pub use decisions::CallDecisions;
 pub use error::CoachlineError;
-pub use store::CoachlineStore;
+pub use screens::CoachlineScreens;
+pub use store::{ChangeListener, CoachlineStore};
 
 /// A new random store key: 32 bytes for `CoachlineStore.open`, to keep in the
 /// platform's keystore (Android Keystore, iOS Keychain). Apps may as well make their

@@ -24,6 +24,14 @@ use crate::convert::{self, count, instant, parse_agreement_id};
 use crate::error::{guard, CoachlineError, Result};
 use crate::records::*;
 
+/// Told when an agreement changes, so a screen showing it computes again without
+/// polling. Implemented by the shell (Kotlin, Swift, Python); must be thread-safe.
+#[uniffi::export(with_foreign)]
+pub trait ChangeListener: Send + Sync {
+    /// Agreement `agreement_id` changed.
+    fn agreement_changed(&self, agreement_id: String);
+}
+
 /// One device's Coachline store: its identity, its agreements and their logs, in one
 /// SQLite file. Safe to share between threads; calls run one at a time.
 ///
@@ -33,6 +41,8 @@ use crate::records::*;
 #[derive(uniffi::Object)]
 pub struct CoachlineStore {
     path: PathBuf,
+    /// Told about every agreement a call changed ([`ChangeListener`]).
+    listeners: Mutex<Vec<(u64, Arc<dyn ChangeListener>)>>,
     /// The store's key, to reopen it after a panic; wiped when the object is freed.
     key: Mutex<StoreKey>,
     /// `None` once closed.
@@ -45,15 +55,50 @@ impl CoachlineStore {
         self.with_store(|s| Ok(s.status(id, now)?.into()))
     }
 
-    /// Runs `call` on the open store, guarded (see the module documentation).
+    /// Runs a screen's computation or an action on the open store, guarded.
+    pub(crate) fn screen<T>(&self, call: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
+        self.with_store(call)
+    }
+
+    /// Runs `call` on the open store, guarded (see the module documentation); then,
+    /// with the store's lock released, tells the listeners which agreements it
+    /// changed, so a listener may call back into the store.
     fn with_store<T>(&self, call: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
-        guard(|| {
+        let mut changed = Vec::new();
+        let result = guard(|| {
             let mut slot = match self.store.lock() {
                 Ok(slot) => slot,
                 Err(poisoned) => self.reopen_after_panic(poisoned)?,
             };
-            call(slot.as_mut().ok_or(CoachlineError::Closed)?)
-        })
+            let store = slot.as_mut().ok_or(CoachlineError::Closed)?;
+            let out = call(store);
+            changed = store.take_changed();
+            out
+        });
+        if !changed.is_empty() {
+            self.notify(&changed);
+        }
+        result
+    }
+
+    /// Calls every listener for every changed agreement. A listener that fails
+    /// (a foreign exception, a panic) is skipped: the change is stored either way.
+    fn notify(&self, changed: &[AgreementId]) {
+        let listeners: Vec<Arc<dyn ChangeListener>> = self
+            .listeners
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .map(|(_, l)| Arc::clone(l))
+            .collect();
+        for id in changed {
+            for listener in &listeners {
+                let _ = guard(|| {
+                    listener.agreement_changed(id.to_string());
+                    Ok(())
+                });
+            }
+        }
     }
 
     /// An earlier call panicked while holding the store: replace it with the store as
@@ -97,6 +142,7 @@ impl CoachlineStore {
             let store = Store::open(&path, &key)?;
             Ok(Arc::new(Self {
                 path,
+                listeners: Mutex::new(Vec::new()),
                 key: Mutex::new(key),
                 store: Mutex::new(Some(store)),
             }))
@@ -114,6 +160,30 @@ impl CoachlineStore {
             *self.key.lock().unwrap_or_else(PoisonError::into_inner) = new_key;
             Ok(())
         })
+    }
+
+    /// Registers `listener` to be told whenever an agreement of this store changes
+    /// through this object: a local write, an import, or an applied sync message.
+    /// It is called on the thread that made the change, after the call's work is
+    /// stored and the store's lock released (so it may read screens at once), once
+    /// per changed agreement. Returns a handle for `remove_change_listener`.
+    pub fn add_change_listener(&self, listener: Arc<dyn ChangeListener>) -> u64 {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        let handle = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.listeners
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push((handle, listener));
+        handle
+    }
+
+    /// Stops telling the listener `add_change_listener` returned `handle` for;
+    /// an unknown handle is ignored.
+    pub fn remove_change_listener(&self, handle: u64) {
+        self.listeners
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .retain(|(h, _)| *h != handle);
     }
 
     /// Closes the store: waits for a call in progress, then releases the database.
