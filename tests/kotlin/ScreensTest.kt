@@ -35,6 +35,7 @@ class ScreensTest {
             screens.act(report.submit.action, MONDAY_MORNING)
 
             val home = screens.home(id, MONDAY_MORNING)
+            assertEquals(home, screens.homeScreen(id).at(MONDAY_MORNING))
             assertFalse(home.canCall)
             assertEquals(Permission.LOCKED_OUT, home.permission)
             assertEquals("Calls are paused until 9:00 AM tomorrow", home.headline)

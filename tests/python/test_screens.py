@@ -29,6 +29,7 @@ def test_a_client_in_a_lockout_sees_988_first_with_the_time_the_lockout_ends(tmp
     report = screens.report(agreement_id, ReportDraft(behavior_id=None, when=ReportWhen.MINUTES_AGO(60)), MONDAY_MORNING)
     screens.act(report.submit.action, MONDAY_MORNING)
     home = screens.home(agreement_id, MONDAY_MORNING)
+    assert screens.home_screen(agreement_id).at(MONDAY_MORNING) == home
     assert not home.can_call
     assert home.permission == Permission.LOCKED_OUT
     assert home.headline == "Calls are paused until 9:00 AM tomorrow"

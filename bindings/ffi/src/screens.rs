@@ -43,12 +43,53 @@ impl CoachlineStore {
     }
 }
 
+/// One agreement's Home, bound once: what a Home screen keeps and asks on every
+/// refresh. Through JNA each argument that is not a plain number costs its own native
+/// round trip (the id's string, an optional instant), so a handle asked with a plain
+/// `Long` is the cheapest way to the answer (as `CallDecisions` is for the decision).
+#[derive(uniffi::Object)]
+pub struct HomeScreen {
+    screens: Arc<CoachlineScreens>,
+    id: AgreementId,
+}
+
+#[uniffi::export]
+impl HomeScreen {
+    /// Home at `now_ms` (milliseconds since the epoch).
+    pub fn at(&self, now_ms: i64) -> Result<Home> {
+        self.home_at(instant("now_ms", Some(now_ms))?)
+    }
+
+    /// Home now, by the system clock.
+    pub fn now(&self) -> Result<Home> {
+        self.home_at(Timestamp::now())
+    }
+}
+
+impl HomeScreen {
+    fn home_at(&self, now: Timestamp) -> Result<Home> {
+        let (screens, id) = (&self.screens, &self.id);
+        screens
+            .store
+            .screen(|s| Ok(core::home(s, &screens.viewer, id, now)?.into()))
+    }
+}
+
 fn entry(field: &'static str, text: &str) -> Result<EntryId> {
     Ok(EntryId::parse(field, text)?)
 }
 
 #[uniffi::export]
 impl CoachlineScreens {
+    /// Agreement `agreement_id`'s Home as a handle to keep and ask often
+    /// ([`HomeScreen`]); `NotFound` if the store has no such agreement.
+    pub fn home_screen(self: Arc<Self>, agreement_id: String) -> Result<Arc<HomeScreen>> {
+        let id = parse_agreement_id(&agreement_id)?;
+        self.store
+            .screen(|s| s.agreement_shared(&id).map(|_| ()).map_err(Into::into))?;
+        Ok(Arc::new(HomeScreen { screens: self, id }))
+    }
+
     /// The client's Home: may they call now, and what to do instead.
     #[uniffi::method(default(now_ms = None))]
     pub fn home(&self, agreement_id: String, now_ms: Option<i64>) -> Result<Home> {

@@ -68,9 +68,10 @@ impl Store {
         })
     }
 
-    /// The versions of the terms both parties signed ([`rules::in_force`]).
+    /// The versions of the terms both parties signed ([`rules::in_force`]), from the
+    /// agreement as the cache holds it (callers have refreshed).
     fn in_force(&self, agreement: &Agreement) -> Result<InForce> {
-        Ok(InForce::new(self.agreement(&agreement.id)?.signed_versions))
+        Ok(InForce::new(self.view(agreement)?.signed_versions.clone()))
     }
 
     /// Rules that judge exactly the calls started at or after `since`, read from the

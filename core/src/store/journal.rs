@@ -168,6 +168,7 @@ impl Store {
 
     /// The newest `limit` calls and reports together, newest first.
     pub fn log(&mut self, id: &AgreementId, limit: usize) -> Result<Vec<LogEntry>> {
+        self.refresh()?;
         let agreement = self.resolve(id)?;
         let behaviors = projection::behaviors(&self.conn, agreement.ag)?;
         let calls = projection::latest_calls(&self.conn, agreement.ag, limit)?;

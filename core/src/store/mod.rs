@@ -91,7 +91,7 @@ pub struct Store {
     deciders: HashMap<i64, coaching::Decider>,
     /// Each agreement as it stands, with its signatures checked, dropped whenever
     /// it changes ([`Store::agreement_shared`]).
-    views: HashMap<i64, Arc<AgreementView>>,
+    views: RefCell<HashMap<i64, Arc<AgreementView>>>,
     /// Agreements this `Store` changed (a local write, an import, an applied sync
     /// message) since [`Store::take_changed`] was last asked.
     changed: Vec<AgreementId>,
@@ -211,7 +211,7 @@ impl Store {
             docs: HashMap::new(),
             coaching: HashMap::new(),
             deciders: HashMap::new(),
-            views: HashMap::new(),
+            views: RefCell::default(),
             changed: Vec::new(),
             keys: RefCell::default(),
             fragments: Default::default(),
@@ -280,7 +280,7 @@ impl Store {
         self.data_version = version;
         self.coaching.clear();
         self.deciders.clear();
-        self.views.clear();
+        self.views.get_mut().clear();
         for (ag, loaded) in &mut self.docs {
             chunks::catch_up(&self.conn, *ag, loaded)?;
         }
@@ -494,7 +494,7 @@ impl Store {
     fn forget_rules(&mut self, agreement: &Agreement) {
         self.coaching.remove(&agreement.ag);
         self.deciders.remove(&agreement.ag);
-        self.views.remove(&agreement.ag);
+        self.views.get_mut().remove(&agreement.ag);
     }
 
     /// Notes a change for [`Store::take_changed`].

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use rusqlite::{params, OptionalExtension};
 
-use super::{projection, AgreementView, Store};
+use super::{projection, Agreement, AgreementView, Store};
 use crate::error::{Error, Result};
 use crate::model::{AgreementId, Call, CallOutcome, EntryId, Role};
 use crate::time::Timestamp;
@@ -28,12 +28,20 @@ impl Store {
     /// signatures every time would cost more than the rest of a screen.
     pub fn agreement_shared(&mut self, id: &AgreementId) -> Result<Arc<AgreementView>> {
         self.refresh()?;
-        let ag = self.resolve(id)?.ag;
-        if let Some(view) = self.views.get(&ag) {
+        self.view(&self.resolve(id)?)
+    }
+
+    /// The agreement from the cache [`Store::agreement_shared`] keeps, worked out on
+    /// first use; the caller has taken in other connections' changes
+    /// ([`Store::refresh`]) first.
+    pub(super) fn view(&self, agreement: &Agreement) -> Result<Arc<AgreementView>> {
+        if let Some(view) = self.views.borrow().get(&agreement.ag) {
             return Ok(Arc::clone(view));
         }
-        let view = Arc::new(self.agreement(id)?);
-        self.views.insert(ag, Arc::clone(&view));
+        let view = Arc::new(self.agreement(&agreement.id)?);
+        self.views
+            .borrow_mut()
+            .insert(agreement.ag, Arc::clone(&view));
         Ok(view)
     }
 
