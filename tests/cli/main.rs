@@ -11,5 +11,8 @@ mod convergence;
 mod crash;
 mod many_hands;
 mod phone;
+mod png;
 mod salvage;
+mod screens;
+mod screenshot;
 mod sync;

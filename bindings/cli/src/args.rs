@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Coachline: the DBT phone-coaching agreement, call log and 24-hour rule, offline.
 #[derive(Parser, Debug)]
@@ -69,6 +69,10 @@ pub enum Command {
         #[arg(long, default_value_t = 50)]
         limit: usize,
     },
+    /// One screen of the apps, computed as the phones compute it: readable text, or with
+    /// --json the record the apps draw; session-prep can also be written as a page to print
+    /// (--html FILE)
+    Screen(ScreenArgs),
     /// Invite the other party's phone to pair: a therapist invites the client's phone (or its
     /// replacement); a client invites the therapist's new phone, in person. Prints one line
     Invite,
@@ -265,4 +269,60 @@ pub enum SyncCommand {
     },
     /// Apply the sealed messages in FILE (exit 2 if any is rejected, with the reason)
     Receive { file: PathBuf },
+}
+
+/// `coachline screen NAME`.
+#[derive(Args, Debug)]
+#[command(after_help = "\
+Examples:
+  coachline screen home --json             the client's Home: can_call, headline, message, actions
+  coachline screen clients --json          the therapist's clients, most pressing first
+  coachline screen during-call --call ID   the call in progress
+  coachline screen session-prep --html prep.html --time-zone America/New_York")]
+pub struct ScreenArgs {
+    /// Which screen
+    #[arg(value_enum)]
+    pub name: ScreenName,
+    /// The viewer's IANA time zone, for every time in a sentence [default: $TZ when it
+    /// names an IANA zone (Europe/London), else UTC]
+    #[arg(long, value_name = "ZONE")]
+    pub time_zone: Option<String>,
+    /// The call, for during-call and after-call
+    #[arg(long, value_name = "ID")]
+    pub call: Option<String>,
+    /// session-prep only: write the screen as a self-contained HTML page to print
+    /// (no script, nothing fetched) into FILE, instead of printing it
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+}
+
+/// The screens `coachline screen` shows.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ScreenName {
+    /// The client's Home: may I call now, and what to do instead
+    Home,
+    /// The pre-call worksheet
+    BeforeCall,
+    /// A call in progress (--call ID)
+    DuringCall,
+    /// The after-call worksheet (--call ID)
+    AfterCall,
+    /// Reporting a target behaviour
+    Report,
+    /// The agreement as both read and sign it
+    Agreement,
+    /// Entering a pairing code
+    Pairing,
+    /// Sync with the paired phone
+    Sync,
+    /// The therapist's clients, most pressing first
+    Clients,
+    /// One client's log
+    Client,
+    /// The therapist's preparation for the next session
+    SessionPrep,
+    /// Editing the agreement's terms
+    Editor,
+    /// Inviting the other party's phone
+    Invite,
 }

@@ -10,7 +10,7 @@ use serde_json::json;
 
 use crate::args::*;
 use crate::render::{self, Output};
-use crate::{backup, demo, key, sync, Failure};
+use crate::{backup, demo, key, screen, sync, Failure};
 
 /// Where the store lives when neither --store nor $COACHLINE_STORE says.
 fn default_store() -> Result<PathBuf, Failure> {
@@ -182,6 +182,15 @@ fn dispatch(ctx: &mut Context, command: Command) -> Result<u8, Failure> {
             ctx.out.print(&render::log_json(&entries, now), || {
                 render::log_text(&entries, now)
             });
+        }
+        Command::Screen(args) => {
+            screen::run(
+                &mut ctx.store,
+                ctx.agreement.as_deref(),
+                args,
+                now,
+                &ctx.out,
+            )?;
         }
         Command::Invite => {
             sync::invite(&mut ctx.store, ctx.agreement.as_deref(), now, &ctx.out)?;

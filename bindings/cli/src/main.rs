@@ -21,6 +21,7 @@ mod commands;
 mod demo;
 mod key;
 mod render;
+mod screen;
 mod sync;
 
 use std::process::ExitCode;

@@ -25,6 +25,7 @@ mod home;
 mod pairing;
 mod report;
 mod session_prep;
+mod session_prep_html;
 mod skills;
 
 pub use action::{act, Action, Effect, Route};
@@ -41,6 +42,7 @@ pub use home::{home, CallbackNotice, Home};
 pub use pairing::{invite, pairing, sync, Invite, Pairing, SyncScreen};
 pub use report::{report, Report, ReportDraft, ReportWhen};
 pub use session_prep::{session_prep, SessionPrep, UrgePoint, WeekOfCalls, Window};
+pub use session_prep_html::session_prep_html;
 pub use skills::SKILLS;
 
 use crate::error::Result;

@@ -284,3 +284,14 @@ effect-reported = Thank you for telling. It is in your log.
 effect-signed = Signed.
 effect-nothing-to-sync = Nothing new to send.
 effect-resource-contact = { $name }: { $contact }
+
+## Therapist: session prep, printed (the HTML page)
+
+prep-html-before = Before the call
+prep-html-after = After the call
+prep-html-call-axis = Calls, oldest first
+prep-html-declined = Declined by the 24-hour rule
+prep-html-period-start = Start of the period
+prep-html-period-end = Now
+prep-html-nothing = Nothing to show for this period.
+prep-html-footer = Confidential: prepared for a session. Keep it safe or shred it.
