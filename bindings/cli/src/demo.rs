@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use coachline_core::backup::{Passphrase, Seal, Unseal};
 use coachline_core::model::{AgreementId, CallEnd, CallReason, CallStart, Role, TermKey};
+use coachline_core::screens::{self, Viewer};
 use coachline_core::store::{CallAttempt, Store};
 use coachline_core::Timestamp;
 use serde_json::json;
@@ -229,11 +230,13 @@ pub fn run(dir: Option<PathBuf>, out: &Output) -> Result<u8, Failure> {
         at(tuesday + 140),
     )?;
 
-    step("Wednesday 10:00: the client opens the app");
+    step("Wednesday 10:00: the client opens the app (its Home screen, as the core computes it)");
     let wednesday = tuesday + 16 * 60;
-    let decision = client.store.status(&id, at(wednesday))?;
-    say!("   permission: {:?}", decision.permission);
-    say!("   {}", decision.message);
+    let viewer = Viewer::new("America/New_York", None)?;
+    let home = screens::home(&mut client.store, &viewer, &id, at(wednesday))?;
+    for line in crate::screen::text(&crate::screen::to_json(&home)).lines() {
+        say!("   {line}");
+    }
 
     step("The client tries to call anyway: the 24-hour rule declines it");
     let attempt = client.store.start_call(

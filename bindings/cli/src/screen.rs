@@ -30,7 +30,7 @@ fn viewer(zone: Option<&str>) -> Result<Viewer, Failure> {
     }
 }
 
-fn to_json(record: &impl serde::Serialize) -> Value {
+pub(crate) fn to_json(record: &impl serde::Serialize) -> Value {
     serde_json::to_value(record).expect("screen records serialize")
 }
 
