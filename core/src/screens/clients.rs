@@ -206,7 +206,7 @@ pub struct Client {
 crate::redacted_debug!(Client {
     agreement,
     client_name: redacted,
-    title,
+    title: redacted,
     log,
     actions
 });

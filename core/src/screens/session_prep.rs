@@ -67,7 +67,7 @@ pub struct SessionPrep {
 crate::redacted_debug!(SessionPrep {
     agreement,
     client_name: redacted,
-    title,
+    title: redacted,
     since,
     until,
     lines: redacted,

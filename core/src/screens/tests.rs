@@ -637,3 +637,76 @@ fn a_change_is_noted_once_for_the_shell_to_refresh() {
         "an applied sync message"
     );
 }
+
+#[test]
+fn debug_output_of_every_screen_shows_no_name_behaviour_or_contact() {
+    let mut p = phones();
+    let viewer = new_york();
+    let now = monday_10am();
+    let self_harm = behavior(&mut p.client, &p.id, "self-harm");
+    let draft = ReportDraft {
+        behavior: Some(self_harm),
+        when: ReportWhen::Now,
+    };
+    act(
+        &mut p.client,
+        &viewer,
+        Action::ReportBehavior {
+            agreement: p.id.clone(),
+            draft: draft.clone(),
+        },
+        now,
+    )
+    .unwrap();
+    quiesce(&mut p, now);
+    let id = &p.id;
+    let call = CallDraft {
+        reason: Some(CallReason::Coaching),
+        situation: "at the bridge".into(),
+        tried: vec!["TIPP".into()],
+        urge: Some(4),
+    };
+    let outputs = [
+        format!("{:?}", home(&mut p.client, &viewer, id, now).unwrap()),
+        format!(
+            "{:?}",
+            before_call(&mut p.client, &viewer, id, &call, now).unwrap()
+        ),
+        format!(
+            "{:?}",
+            report(&mut p.client, &viewer, id, &draft, now).unwrap()
+        ),
+        format!("{:?}", agreement(&mut p.client, &viewer, id).unwrap()),
+        format!("{:?}", editor(&mut p.client, &viewer, id, None).unwrap()),
+        format!("{:?}", clients(&mut p.therapist, &viewer, now).unwrap()),
+        format!("{:?}", client(&mut p.therapist, &viewer, id, now).unwrap()),
+        format!(
+            "{:?}",
+            session_prep(&mut p.therapist, &viewer, id, now).unwrap()
+        ),
+        format!(
+            "{:?}",
+            Action::StartCall {
+                agreement: id.clone(),
+                draft: call
+            }
+        ),
+    ];
+    for output in outputs {
+        for secret in [
+            "Casey",
+            "Dr T",
+            "self-harm",
+            "988",
+            "911",
+            "bridge",
+            "TIPP",
+            "backup",
+        ] {
+            assert!(
+                !output.contains(secret),
+                "Debug output shows what a person wrote"
+            );
+        }
+    }
+}
