@@ -697,11 +697,11 @@ fn debug_output_of_every_screen_shows_no_name_behaviour_or_contact() {
             "Casey",
             "Dr T",
             "self-harm",
-            "988",
-            "911",
+            "Suicide",
+            "Emergency",
             "bridge",
             "TIPP",
-            "backup",
+            "diary card",
         ] {
             assert!(
                 !output.contains(secret),
