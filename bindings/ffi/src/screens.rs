@@ -1133,7 +1133,7 @@ impl From<core::AfterCall> for AfterCall {
 }
 
 /// Reporting a behaviour.
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+#[derive(Clone, PartialEq, Eq, uniffi::Record)]
 pub struct ReportScreen {
     pub agreement_id: String,
     pub title: String,
@@ -1143,9 +1143,25 @@ pub struct ReportScreen {
     pub when_problem: Option<String>,
     pub next: String,
     pub locks_until_ms: Option<i64>,
+    /// The rule in the agreement's own words, when it states one.
+    pub agreement_rule: Option<String>,
     pub can_submit: bool,
     pub submit: Button,
 }
+
+coachline_core::redacted_debug!(ReportScreen {
+    agreement_id,
+    title,
+    intro,
+    behaviors,
+    when,
+    when_problem,
+    next,
+    locks_until_ms,
+    agreement_rule: redacted,
+    can_submit,
+    submit
+});
 
 impl From<core::Report> for ReportScreen {
     fn from(r: core::Report) -> Self {
@@ -1158,6 +1174,7 @@ impl From<core::Report> for ReportScreen {
             when_problem: r.when_problem,
             next: r.next,
             locks_until_ms: r.locks_until.map(ms),
+            agreement_rule: r.agreement_rule,
             can_submit: r.can_submit,
             submit: r.submit.into(),
         }

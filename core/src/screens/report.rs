@@ -92,6 +92,9 @@ pub struct Report {
     pub next: String,
     /// When calls would be allowed again, if this report locks.
     pub locks_until: Option<Timestamp>,
+    /// The rule in the agreement's own words: the item of "what to expect" that
+    /// states it, when the agreement has one (the seed form's does).
+    pub agreement_rule: Option<String>,
     pub can_submit: bool,
     pub submit: Button,
 }
@@ -105,6 +108,7 @@ crate::redacted_debug!(Report {
     when_problem,
     next,
     locks_until,
+    agreement_rule: redacted,
     can_submit,
     submit
 });
@@ -183,7 +187,13 @@ pub fn report(
         .behavior
         .as_ref()
         .is_some_and(|b| !view.behaviors.iter().any(|known| &known.id == b));
+    let agreement_rule = super::home::in_force(&view)
+        .expectations
+        .iter()
+        .find(|e| e.to_lowercase().contains("hour rule"))
+        .cloned();
     Ok(Report {
+        agreement_rule,
         agreement: id.clone(),
         title: words.get("report-title"),
         intro: words.get("report-intro"),

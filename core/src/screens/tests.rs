@@ -153,6 +153,10 @@ fn a_client_in_a_lockout_sees_988_first_with_the_time_the_lockout_ends() {
     };
     let screen = report(&mut p.client, &viewer, &p.id, &draft, now).unwrap();
     assert_eq!(screen.next, "Under your 24-hour rule, calls to your therapist will wait until 9:00 AM tomorrow. Your crisis resources are there for you the whole time.");
+    assert!(screen
+        .agreement_rule
+        .as_deref()
+        .is_some_and(|r| r.starts_with("24 hour rule: call your therapist before")));
     all_words_resolved(&screen);
     let effects = act(&mut p.client, &viewer, screen.submit.action.clone(), now).unwrap();
     assert!(matches!(
