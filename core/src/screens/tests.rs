@@ -2,7 +2,7 @@
 //! see and do, as the apps will drive them.
 
 use super::*;
-use crate::model::{AgreementId, CallReason, Role, TermKey};
+use crate::model::{AgreementId, CallReason, EntryId, Role, TermKey};
 use crate::store::{test_key, Store};
 
 fn at(text: &str) -> Timestamp {
@@ -116,6 +116,23 @@ fn behavior(store: &mut Store, id: &AgreementId, label: &str) -> crate::model::E
         .unwrap()
         .id
         .clone()
+}
+
+/// Starts a call through `act` and returns its id, from the During-a-call screen
+/// the action leads to.
+fn start_call(store: &mut Store, id: &AgreementId, draft: CallDraft, at: Timestamp) -> EntryId {
+    let action = Action::StartCall {
+        agreement: id.clone(),
+        draft,
+    };
+    let effects = act(store, &new_york(), action, at).unwrap();
+    let Some(Effect::Show {
+        route: Route::DuringCall { call, .. },
+    }) = effects.last()
+    else {
+        panic!("the call goes ahead");
+    };
+    call.clone()
 }
 
 /// Every string of a screen, so a journey can check none is an unresolved message id.
@@ -261,22 +278,7 @@ fn an_out_of_hours_call_asks_for_a_call_back_and_the_therapist_sees_that_client_
         urge: Some(3),
         ..CallDraft::default()
     };
-    let effects = act(
-        &mut p.client,
-        &viewer,
-        Action::StartCall {
-            agreement: p.id.clone(),
-            draft,
-        },
-        evening,
-    )
-    .unwrap();
-    let Some(Effect::Show {
-        route: Route::DuringCall { call, .. },
-    }) = effects.last()
-    else {
-        panic!("the call goes ahead");
-    };
+    let call = &start_call(&mut p.client, &p.id, draft, evening);
     act(
         &mut p.client,
         &viewer,
@@ -341,36 +343,28 @@ fn a_client_who_edits_the_lockout_hours_sees_a_proposal_while_the_lockout_still_
     let viewer = new_york();
     let now = monday_10am();
     p.client.report_behavior(&p.id, None, now, now).unwrap();
-    let editing = editor(
-        &mut p.client,
-        &viewer,
-        &p.id,
-        Some((TermKey::LockoutHours, "a day")),
-    )
-    .unwrap();
-    let term = editing
-        .terms
-        .iter()
-        .find(|t| t.key == TermKey::LockoutHours)
-        .unwrap();
+    // The lockout term in the editor, with `typed` as the text being edited.
+    let mut lockout_term = |typed: &str| {
+        let editing = editor(
+            &mut p.client,
+            &viewer,
+            &p.id,
+            Some((TermKey::LockoutHours, typed)),
+        );
+        let editing = editing.unwrap();
+        all_words_resolved(&editing);
+        editing
+            .terms
+            .into_iter()
+            .find(|t| t.key == TermKey::LockoutHours)
+            .unwrap()
+    };
+    let term = lockout_term("a day");
     assert_eq!(
         term.problem.as_deref(),
         Some("Enter a whole number of hours, from 0 to 168.")
     );
-    all_words_resolved(&editing);
-
-    let editing = editor(
-        &mut p.client,
-        &viewer,
-        &p.id,
-        Some((TermKey::LockoutHours, "0")),
-    )
-    .unwrap();
-    let term = editing
-        .terms
-        .iter()
-        .find(|t| t.key == TermKey::LockoutHours)
-        .unwrap();
+    let term = lockout_term("0");
     assert!(term.problem.is_none() && term.proposed);
     act(
         &mut p.client,
@@ -486,22 +480,7 @@ fn the_worksheet_shows_each_fields_problem_and_the_call_shows_the_band() {
         reason: Some(CallReason::Clarification),
         ..CallDraft::default()
     };
-    let effects = act(
-        &mut p.client,
-        &viewer,
-        Action::StartCall {
-            agreement: p.id.clone(),
-            draft,
-        },
-        now,
-    )
-    .unwrap();
-    let Some(Effect::Show {
-        route: Route::DuringCall { call, .. },
-    }) = effects.last()
-    else {
-        panic!()
-    };
+    let call = &start_call(&mut p.client, &p.id, draft, now);
     let during = during_call(&mut p.client, &viewer, &p.id, call, now.plus_minutes(6)).unwrap();
     assert_eq!(
         (during.phase, during.progress.as_str(), during.cue.is_none()),
@@ -543,22 +522,7 @@ fn session_prep_gives_the_summary_and_series_to_plot() {
             ..CallDraft::default()
         };
         let start = now.plus_hours(n);
-        let effects = act(
-            &mut p.client,
-            &viewer,
-            Action::StartCall {
-                agreement: p.id.clone(),
-                draft,
-            },
-            start,
-        )
-        .unwrap();
-        let Some(Effect::Show {
-            route: Route::DuringCall { call, .. },
-        }) = effects.last()
-        else {
-            panic!()
-        };
+        let call = &start_call(&mut p.client, &p.id, draft, start);
         let end = AfterCallDraft {
             urge_after: Some(1),
             ..AfterCallDraft::default()
