@@ -127,15 +127,21 @@ impl Store {
         Ok(())
     }
 
-    pub fn agreements(&self) -> Result<Vec<AgreementListItem>> {
+    /// Every agreement's id, oldest first.
+    pub(super) fn agreement_ids(&self) -> Result<Vec<AgreementId>> {
         let ids: Vec<String> = self
             .conn
             .prepare_cached("SELECT id FROM agreements ORDER BY created_at, id")?
             .query_map([], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
-        ids.iter()
+        ids.iter().map(|id| AgreementId::parse(id)).collect()
+    }
+
+    pub fn agreements(&self) -> Result<Vec<AgreementListItem>> {
+        self.agreement_ids()?
+            .iter()
             .map(|id| {
-                let view = self.agreement(&AgreementId::parse(id)?)?;
+                let view = self.agreement(id)?;
                 Ok(AgreementListItem {
                     id: view.id,
                     client_name: view.terms.client_name,

@@ -47,13 +47,9 @@ impl Store {
 
     /// Every agreement of the store, oldest first, as [`Store::agreement_shared`].
     pub fn agreements_shared(&mut self) -> Result<Vec<Arc<AgreementView>>> {
-        let ids: Vec<String> = self
-            .conn
-            .prepare_cached("SELECT id FROM agreements ORDER BY created_at, id")?
-            .query_map([], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
-        ids.iter()
-            .map(|id| self.agreement_shared(&AgreementId::parse(id)?))
+        self.agreement_ids()?
+            .iter()
+            .map(|id| self.agreement_shared(id))
             .collect()
     }
 
