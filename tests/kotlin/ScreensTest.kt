@@ -9,6 +9,7 @@ import org.coachline.ButtonKind
 import org.coachline.CallDraft
 import org.coachline.CallReason
 import org.coachline.ChangeListener
+import org.coachline.CoachlineException
 import org.coachline.Effect
 import org.coachline.Permission
 import org.coachline.ReportDraft
@@ -18,6 +19,7 @@ import org.coachline.TermKey
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.io.TempDir
 import kotlin.test.assertEquals
+import kotlin.test.assertFailsWith
 import kotlin.test.assertFalse
 import kotlin.test.assertNotNull
 import kotlin.test.assertTrue
@@ -122,6 +124,25 @@ class ScreensTest {
             phones.client.removeChangeListener(handle)
             phones.client.reportBehavior(id, null, MONDAY_MORNING, MONDAY_MORNING)
             assertEquals(1, heard.size, "not told after removal")
+        }
+    }
+
+    @Test
+    fun `bad input to screens is a typed error and changes nothing`(@TempDir dir: Path) {
+        Phones(dir).use { phones ->
+            val id = phones.activeAgreement()
+            val zone = assertFailsWith<CoachlineException.InvalidInput> { phones.client.screens("Mars/Olympus_Mons") }
+            assertEquals("time-zone", zone.field)
+            val screens = phones.client.screens(newYork)
+            val before = phones.client.log(id, 100)
+            assertFailsWith<CoachlineException.NotFound> {
+                screens.act(Action.ContactResource(id, "00000000000000aa", false), MONDAY_MORNING)
+            }
+            val reason = assertFailsWith<CoachlineException.InvalidInput> {
+                screens.act(Action.StartCall(id, CallDraft()), MONDAY_MORNING)
+            }
+            assertEquals("reason", reason.field)
+            assertEquals(before, phones.client.log(id, 100))
         }
     }
 }

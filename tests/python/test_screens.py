@@ -100,3 +100,22 @@ def test_a_change_listener_hears_of_a_write_made_on_another_thread(tmp_path):
     phones.client.remove_change_listener(handle)
     phones.client.report_behavior(agreement_id, None, MONDAY_MORNING, MONDAY_MORNING)
     assert len(heard) == 1
+
+
+def test_bad_input_to_screens_is_a_typed_error_and_changes_nothing(tmp_path):
+    import pytest
+    from coachline import CoachlineError
+
+    phones = Phones(tmp_path)
+    agreement_id = phones.active_agreement()
+    with pytest.raises(CoachlineError.InvalidInput) as e:
+        phones.client.screens("Mars/Olympus_Mons")
+    assert e.value.field == "time-zone"
+    screens = phones.client.screens(NEW_YORK)
+    before = phones.client.log(agreement_id, 100)
+    with pytest.raises(CoachlineError.NotFound):
+        screens.act(Action.CONTACT_RESOURCE(agreement_id, "00000000000000aa", False), MONDAY_MORNING)
+    with pytest.raises(CoachlineError.InvalidInput) as e:
+        screens.act(Action.START_CALL(agreement_id, CallDraft(reason=None, situation="", tried=[], urge=None)), MONDAY_MORNING)
+    assert e.value.field == "reason"
+    assert phones.client.log(agreement_id, 100) == before

@@ -678,3 +678,89 @@ fn debug_output_of_every_screen_shows_no_name_behaviour_or_contact() {
         }
     }
 }
+
+#[test]
+fn bad_input_to_a_screen_or_an_action_is_a_typed_error_and_changes_nothing() {
+    let mut p = phones();
+    let now = monday_10am();
+    assert!(matches!(
+        Viewer::new("Mars/Olympus_Mons", None),
+        Err(crate::Error::InvalidInput {
+            field: "time-zone",
+            ..
+        })
+    ));
+    let viewer = new_york();
+    let heads = p.client.heads(&p.id).unwrap();
+    p.client.take_changed();
+    let id = || p.id.clone();
+    let stranger = crate::model::EntryId::random();
+    let bad = [
+        Action::ContactResource {
+            agreement: id(),
+            resource: stranger.clone(),
+            text: false,
+        },
+        Action::EndCall {
+            agreement: id(),
+            call: stranger.clone(),
+            draft: AfterCallDraft::default(),
+        },
+        Action::ReportBehavior {
+            agreement: id(),
+            draft: ReportDraft {
+                behavior: Some(stranger),
+                when: ReportWhen::Now,
+            },
+        },
+        Action::ReportBehavior {
+            agreement: id(),
+            draft: ReportDraft {
+                behavior: None,
+                when: ReportWhen::MinutesAgo { minutes: u32::MAX },
+            },
+        },
+        Action::ReportBehavior {
+            agreement: id(),
+            draft: ReportDraft {
+                behavior: None,
+                when: ReportWhen::At {
+                    at: now.plus_hours(2),
+                },
+            },
+        },
+        Action::StartCall {
+            agreement: id(),
+            draft: CallDraft {
+                reason: Some(CallReason::News),
+                urge: Some(6),
+                ..CallDraft::default()
+            },
+        },
+        Action::ProposeTerm {
+            agreement: id(),
+            term: TermKey::CallMinutes,
+            value: "9-5".into(),
+        },
+        Action::Join {
+            invitation: "COACHLINE1:NOTACODE".into(),
+        },
+        Action::Sign {
+            agreement: AgreementId::random(),
+        },
+    ];
+    for action in bad {
+        let err = act(&mut p.client, &viewer, action, now).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                crate::Error::InvalidInput { .. }
+                    | crate::Error::NotFound { .. }
+                    | crate::Error::InvitationRefused(_)
+            ),
+            "{err}"
+        );
+    }
+    assert_eq!(p.client.heads(&p.id).unwrap(), heads, "nothing was written");
+    assert!(p.client.take_changed().is_empty());
+}

@@ -106,4 +106,18 @@ final class ScreensTests: XCTestCase {
         _ = try phones.client.reportBehavior(agreementId: id, behaviorLabel: nil, occurredAtMs: MONDAY_MORNING, nowMs: MONDAY_MORNING)
         XCTAssertEqual(listener.heard.items.count, 1, "not told after removal")
     }
+
+    func test_bad_input_to_screens_is_a_typed_error_and_changes_nothing() throws {
+        let phones = try makePhones()
+        let id = try phones.activeAgreement()
+        XCTAssertEqual(invalidField(try phones.client.screens(timeZone: "Mars/Olympus_Mons")), "time-zone")
+        let screens = try phones.client.screens(timeZone: newYork)
+        let before = try phones.client.log(agreementId: id, limit: 100)
+        guard case .NotFound? = coachlineError(try screens.act(action: .contactResource(agreementId: id, resourceId: "00000000000000aa", text: false), nowMs: MONDAY_MORNING)) else {
+            return XCTFail("an unknown resource is NotFound")
+        }
+        let noReason = CallDraft(reason: nil, situation: "", tried: [], urge: nil)
+        XCTAssertEqual(invalidField(try screens.act(action: .startCall(agreementId: id, draft: noReason), nowMs: MONDAY_MORNING)), "reason")
+        XCTAssertEqual(try phones.client.log(agreementId: id, limit: 100), before)
+    }
 }
