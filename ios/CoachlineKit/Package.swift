@@ -35,7 +35,10 @@ let package = Package(
             name: "Coachline",
             dependencies: ["CoachlineFFI"],
             path: "Sources/Coachline",
-            swiftSettings: [.swiftLanguageMode(.v5)]
+            swiftSettings: [.swiftLanguageMode(.v5)],
+            // SQLCipher in the static library uses the system's Security framework
+            // for its random bytes (docs/adr/0029-page-cipher-in-rust.md).
+            linkerSettings: [.linkedFramework("Security", .when(platforms: [.iOS, .macOS]))]
         ),
         .target(
             name: "CoachlineSession",

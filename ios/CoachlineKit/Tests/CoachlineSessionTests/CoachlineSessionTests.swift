@@ -173,7 +173,7 @@ final class CoachlineSessionTests: XCTestCase {
         let client = phones.client
         client.clock.set(MONDAY_MORNING)
         let home = try client.session.home(id)
-        XCTAssertNil(client.session.nextRefreshAtMs.value.flatMap { $0 <= MONDAY_MORNING ? $0 : nil })
+        XCTAssertEqual(client.session.nextRefreshAtMs.value, home.value.refreshAtMs)
         _ = try client.store.reportBehavior(agreementId: id, behaviorLabel: nil, occurredAtMs: MONDAY_MORNING, nowMs: MONDAY_MORNING)
         let until = try XCTUnwrap(home.value.lockedUntilMs)
         XCTAssertEqual(client.session.nextRefreshAtMs.value, home.value.refreshAtMs)
