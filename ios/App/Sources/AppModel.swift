@@ -9,6 +9,8 @@ import UIKit
 @MainActor
 final class AppModel: ObservableObject {
     static let syncTask = "org.coachline.app.sync"
+    /// The one model: the UI's and the background sync's, so both share one session.
+    static let shared = AppModel()
 
     @Published private(set) var route: Route?
     @Published var code: ShownCode?
@@ -17,7 +19,7 @@ final class AppModel: ObservableObject {
     @Published private(set) var failure: String?
 
     private(set) var session: CoachlineSession?
-    private var observations: [Observation] = []
+    private var observations: [ObservationToken] = []
     private var refreshTimer: Timer?
 
     struct ShownCode: Identifiable {
@@ -86,11 +88,9 @@ final class AppModel: ObservableObject {
     /// shows each field's problem).
     func send(_ action: Action) {
         guard let session else { return }
-        do {
-            try session.send(action)
-        } catch {
-            note = nil
-        }
+        // Refused input changes nothing, and the form already shows each field's
+        // problem; the error is never shown (it may quote what was typed).
+        _ = try? session.send(action)
     }
 
     /// Syncs every agreement: what arrived, then what is due.

@@ -5,7 +5,7 @@ import SwiftUI
 
 @main
 struct CoachlineApp: App {
-    @StateObject private var model = AppModel()
+    @StateObject private var model = AppModel.shared
     @Environment(\.scenePhase) private var scenePhase
 
     init() {
@@ -13,10 +13,9 @@ struct CoachlineApp: App {
         // transport, then asks for the next one.
         BGTaskScheduler.shared.register(forTaskWithIdentifier: AppModel.syncTask, using: nil) { task in
             Task { @MainActor in
-                let model = AppModel()
+                let model = AppModel.shared
                 model.start()
                 model.syncAll()
-                model.stop()
                 task.setTaskCompleted(success: true)
             }
         }

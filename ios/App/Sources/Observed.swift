@@ -6,7 +6,7 @@ import Foundation
 @MainActor
 final class Observed<Value>: ObservableObject {
     @Published private(set) var value: Value
-    private var observation: Observation?
+    private var observation: ObservationToken?
 
     init(_ source: ObservableValue<Value>) {
         value = source.value

@@ -18,7 +18,7 @@ struct HomeView: View {
                 Text(home.headline).font(.title2.bold())
                 Text(home.message)
                 if let callback = home.callback {
-                    Text(callback.text).foregroundStyle(callback.overdue ? .red : .primary)
+                    Text(callback.text).foregroundStyle(callback.overdue ? Color.red : Color.primary)
                 }
             }
             if let plan = home.backupPlan { Section { Text(plan) } }

@@ -46,7 +46,7 @@ struct ClientView: View {
                     Text(line.when).font(.caption).foregroundStyle(.secondary)
                     Text(line.title).font(.headline)
                     ForEach(line.details, id: \.self) { Text($0).font(.subheadline) }
-                    HStack { ForEach(line.flags, id: \.code) { Text($0.label).font(.caption).padding(4).background(.orange.opacity(0.2)) } }
+                    HStack { ForEach(line.flags, id: \.code) { Text($0.label).font(.caption).padding(4).background(Color.orange.opacity(0.2)) } }
                     if let call = line.returnCall { ActionButton(button: call) }
                 }
             }

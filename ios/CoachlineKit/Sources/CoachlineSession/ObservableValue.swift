@@ -34,13 +34,18 @@ public final class ObservableValue<Value>: @unchecked Sendable {
     /// cancelled. The observer must not block for long: it runs on the thread that
     /// set the value (the app hops to the main thread itself).
     @discardableResult
-    public func observe(_ observer: @escaping @Sendable (Value) -> Void) -> Observation {
+    public func observe(_ observer: @escaping @Sendable (Value) -> Void) -> ObservationToken {
         lock.lock()
+        defer { lock.unlock() }
+        return observeLocked(observer)
+    }
+
+    /// `observe`, with the lock already held.
+    private func observeLocked(_ observer: @escaping @Sendable (Value) -> Void) -> ObservationToken {
         nextToken += 1
         let token = nextToken
         observers[token] = observer
-        lock.unlock()
-        return Observation { [weak self] in
+        return ObservationToken { [weak self] in
             guard let self else { return }
             self.lock.lock()
             self.observers[token] = nil
@@ -85,8 +90,12 @@ extension ObservableValue where Value: Sendable {
     /// Observation stops when the consuming task ends.
     public var values: AsyncStream<Value> {
         AsyncStream { continuation in
-            let observation = observe { continuation.yield($0) }
-            continuation.yield(value)
+            // The value now and the observer's start under one lock: no change falls
+            // between them, and none comes before the value now.
+            lock.lock()
+            continuation.yield(current)
+            let observation = observeLocked { continuation.yield($0) }
+            lock.unlock()
             continuation.onTermination = { _ in observation.cancel() }
         }
     }
@@ -94,7 +103,7 @@ extension ObservableValue where Value: Sendable {
 
 /// Stops an observation when cancelled (cancelling twice is fine). Dropping it does
 /// not cancel: keep it to cancel, or cancel it from the observer's owner's deinit.
-public final class Observation: @unchecked Sendable {
+public final class ObservationToken: @unchecked Sendable {
     private let lock = NSLock()
     private var onCancel: (() -> Void)?
 

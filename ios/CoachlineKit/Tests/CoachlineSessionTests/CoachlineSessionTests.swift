@@ -77,6 +77,42 @@ final class CoachlineSessionTests: XCTestCase {
         XCTAssertNil(client.session.lastError.value)
     }
 
+    func test_writes_from_eight_threads_leave_the_observed_log_as_the_store_has_it() throws {
+        let phones = try makePhones()
+        let id = try phones.activeAgreement()
+        let therapist = phones.therapist
+        therapist.clock.set(MONDAY_MORNING + HOUR)
+        let log = try therapist.session.client(id)
+        let seen = Collected<Int>()
+        let observation = log.observe { seen.add($0.log.count) }
+        defer { observation.cancel() }
+        let before = log.value.log.count
+
+        let session = therapist.session
+        DispatchQueue.concurrentPerform(iterations: 8) { i in
+            let draft = ReportDraft(behaviorId: nil, when: .minutesAgo(minutes: UInt32(i + 1)))
+            _ = try? session.send(.reportBehavior(agreementId: id, draft: draft))
+        }
+
+        XCTAssertEqual(log.value.log.count, before + 8)
+        XCTAssertEqual(log.value, try therapist.session.screens.client(agreementId: id, nowMs: therapist.clock.nowMs()))
+        XCTAssertEqual(seen.all.last, before + 8, "the last value told is the last one stored")
+        XCTAssertEqual(seen.all, seen.all.sorted(), "never told an older log after a newer one")
+    }
+
+    func test_an_observed_screen_as_an_async_sequence_starts_now_and_follows_changes() async throws {
+        let phones = try makePhones()
+        let id = try phones.activeAgreement()
+        let client = phones.client
+        client.clock.set(MONDAY_MORNING)
+        var values = try client.session.home(id).values.makeAsyncIterator()
+        let now = await values.next()
+        XCTAssertEqual(now?.canCall, true)
+        _ = try client.store.reportBehavior(agreementId: id, behaviorLabel: nil, occurredAtMs: MONDAY_MORNING, nowMs: MONDAY_MORNING)
+        let next = await values.next()
+        XCTAssertEqual(next?.permission, .lockedOut)
+    }
+
     func test_a_therapists_session_shows_clients_in_attention_order() throws {
         let phones = try makePhones()
         let therapist = phones.therapist
