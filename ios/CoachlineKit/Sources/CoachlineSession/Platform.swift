@@ -39,7 +39,8 @@ public protocol SyncTransport: Sendable {
     /// Carries one message of `agreementId` to the other phone.
     func send(_ message: Data, agreementId: String) throws
     /// Every message that arrived since the last call, oldest first; each is handed
-    /// out once.
+    /// out once. A message lost after this (the phone stopped before applying it) is
+    /// not lost for good: the other phone sends again what was not acknowledged.
     func receive() throws -> [Data]
 }
 
@@ -83,12 +84,10 @@ public final class DirectorySyncTransport: SyncTransport, @unchecked Sendable {
         let names = try FileManager.default.contentsOfDirectory(atPath: inbox.path)
             .filter { !$0.hasPrefix(".") && $0.hasSuffix(".\(Self.fileExtension)") }
             .sorted()
-        var messages: [Data] = []
-        for name in names {
-            let file = inbox.appendingPathComponent(name)
-            messages.append(try Data(contentsOf: file))
-            try FileManager.default.removeItem(at: file)
-        }
+        // All read before any is removed: a failed read loses nothing.
+        let files = names.map { inbox.appendingPathComponent($0) }
+        let messages = try files.map { try Data(contentsOf: $0) }
+        for file in files { try FileManager.default.removeItem(at: file) }
         return messages
     }
 }
