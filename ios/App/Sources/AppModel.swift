@@ -16,6 +16,8 @@ final class AppModel: ObservableObject {
     @Published var code: ShownCode?
     @Published var sharing: SharedFile?
     @Published var note: String?
+    /// An agreement whose other party has no number on this phone yet: pick one.
+    @Published var pickingOtherParty: PickedAgreement?
     @Published private(set) var failure: String?
 
     private(set) var session: CoachlineSession?
@@ -26,6 +28,10 @@ final class AppModel: ObservableObject {
         let id = UUID()
         let payload: String
         let expiresAtMs: Int64
+    }
+
+    struct PickedAgreement: Identifiable {
+        let id: String
     }
 
     struct SharedFile: Identifiable {
@@ -156,10 +162,13 @@ final class AppEffects: EffectHandler, @unchecked Sendable {
             case let .dial(uri), let .sendText(uri):
                 // tel: and sms: links, taken from the resource's own words.
                 if let url = URL(string: uri) { UIApplication.shared.open(url) }
-            case .callOtherParty:
-                // The number is the person's own choice on this phone (no number is
-                // in an agreement); the Contacts picker is still to come.
-                break
+            case let .callOtherParty(agreementId):
+                // No number is in an agreement: the person's own choice on this phone.
+                if let number = OtherPartyNumbers.number(for: agreementId), let url = OtherPartyNumbers.telURL(number) {
+                    UIApplication.shared.open(url)
+                } else {
+                    model.pickingOtherParty = AppModel.PickedAgreement(id: agreementId)
+                }
             case let .notify(text):
                 model.note = text
             case let .showCode(payload, expiresAtMs):

@@ -57,6 +57,9 @@ struct RootView: View {
         .sheet(item: $model.sharing) { file in
             ShareSheet(items: [file.url])
         }
+        .sheet(item: $model.pickingOtherParty) { picked in
+            OtherPartyPicker(agreementId: picked.id) { model.pickingOtherParty = nil }
+        }
         .overlay(alignment: .bottom) {
             if let note = model.note {
                 Text(note)
