@@ -2,6 +2,7 @@ import BackgroundTasks
 import Coachline
 import CoachlineSession
 import SwiftUI
+import UIKit
 
 @main
 struct CoachlineApp: App {

@@ -1,5 +1,7 @@
 import ContactsUI
+import Security
 import SwiftUI
+import UIKit
 
 /// The number to call for `CallOtherParty`: an agreement holds no phone numbers, so
 /// the person picks the other party from their contacts once per agreement, and the
