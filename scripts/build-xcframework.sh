@@ -9,8 +9,8 @@
 #
 # Release by default. Needs macOS with Xcode (xcodebuild, lipo) and rustup; adds the
 # three iOS targets to the toolchain if they are missing. Honours CARGO_TARGET_DIR
-# (default target/). Runs with macOS's bash 3.2. The layout follows mozilla/application-services'
-# megazords/ios-rust/build-xcframework.sh.
+# (default target/). Runs with macOS's bash 3.2. The steps follow
+# mozilla/application-services' megazords/ios-rust/build-xcframework.sh.
 set -euo pipefail
 
 if [ "$(uname -s)" != Darwin ]; then
