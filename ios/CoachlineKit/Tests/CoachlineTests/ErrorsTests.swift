@@ -3,9 +3,11 @@ import Foundation
 import XCTest
 
 /// The repository's tests/fixtures (the repository is at the same path in the Swift root).
+/// This file is ios/CoachlineKit/Tests/CoachlineTests/ErrorsTests.swift.
 let fixtures = URL(fileURLWithPath: #filePath)
-    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    .appendingPathComponent("fixtures")
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().deletingLastPathComponent()
+    .appendingPathComponent("tests").appendingPathComponent("fixtures")
 
 /// The field of the InvalidInput error `body` throws.
 func invalidField<T>(_ body: @autoclosure () throws -> T, file: StaticString = #filePath, line: UInt = #line) -> String? {
