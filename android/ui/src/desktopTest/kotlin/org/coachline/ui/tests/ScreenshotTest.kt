@@ -1,0 +1,135 @@
+package org.coachline.ui.tests
+
+import java.nio.file.Path
+import org.coachline.Action
+import org.coachline.AfterCallDraft
+import org.coachline.Attention
+import org.coachline.CallDraft
+import org.coachline.CallReason
+import org.coachline.Effect
+import org.coachline.Permission
+import org.coachline.ReportDraft
+import org.coachline.ReportWhen
+import org.coachline.Route
+import org.coachline.tests.MINUTE
+import org.coachline.tests.MONDAY_MORNING
+import org.coachline.tests.Phones
+import org.coachline.tests.at
+import org.coachline.ui.BeforeCallScreen
+import org.coachline.ui.ClientsScreen
+import org.coachline.ui.DuringCallScreen
+import org.coachline.ui.HomeScreen
+import org.coachline.ui.ReportScreen
+import org.junit.jupiter.api.Test
+import org.junit.jupiter.api.io.TempDir
+import kotlin.test.assertEquals
+import kotlin.test.assertFalse
+import kotlin.test.assertNotNull
+import kotlin.test.assertTrue
+
+/**
+ * The screens drawn from REAL records: the native library, real store files (a
+ * therapist's phone and a client's, with an agreement both signed, as
+ * tests/kotlin/Fixtures.kt makes them), rendered headless and compared with the
+ * committed reference PNGs.
+ */
+class ScreenshotTest {
+    private val newYork = "America/New_York"
+    private val mondayEvening = at("2026-03-03T02:00:00Z") // Monday 21:00 in New York
+    private val noop: (Action) -> Unit = {}
+
+    @Test
+    fun `client Home when the client may call`(@TempDir dir: Path) {
+        Phones(dir).use { phones ->
+            val id = phones.activeAgreement()
+            val home = phones.client.screens(newYork).home(id, MONDAY_MORNING)
+            assertTrue(home.canCall)
+            Screenshots.assertMatches("home-allowed", Screenshots.render { HomeScreen(home, noop) })
+        }
+    }
+
+    @Test
+    fun `client Home in a lockout shows the crisis resources first`(@TempDir dir: Path) {
+        Phones(dir).use { phones ->
+            val id = phones.activeAgreement()
+            val screens = phones.client.screens(newYork)
+            val report = screens.report(id, ReportDraft(null, ReportWhen.MinutesAgo(60u)), MONDAY_MORNING)
+            screens.act(report.submit.action, MONDAY_MORNING)
+            val home = screens.home(id, MONDAY_MORNING)
+            assertEquals(Permission.LOCKED_OUT, home.permission)
+            Screenshots.assertMatches("home-locked-out", Screenshots.render { HomeScreen(home, noop) })
+        }
+    }
+
+    @Test
+    fun `client Home out of hours`(@TempDir dir: Path) {
+        Phones(dir).use { phones ->
+            val id = phones.activeAgreement()
+            val home = phones.client.screens(newYork).home(id, mondayEvening)
+            assertEquals(Permission.THERAPIST_UNAVAILABLE, home.permission)
+            Screenshots.assertMatches("home-out-of-hours", Screenshots.render { HomeScreen(home, noop) })
+        }
+    }
+
+    @Test
+    fun `Before a call shows each problem under its field`(@TempDir dir: Path) {
+        Phones(dir).use { phones ->
+            val id = phones.activeAgreement()
+            val draft = CallDraft(reason = null, situation = "", tried = listOf(), urge = 9L)
+            val before = phones.client.screens(newYork).beforeCall(id, draft, MONDAY_MORNING)
+            assertNotNull(before.reason.problem)
+            assertNotNull(before.urge.problem)
+            assertFalse(before.canSubmit)
+            Screenshots.assertMatches("before-call-problems", Screenshots.render { BeforeCallScreen(before, draft, {}, noop) })
+        }
+    }
+
+    @Test
+    fun `the therapist's clients, the overdue call back first`(@TempDir dir: Path) {
+        Phones(dir).use { phones ->
+            val id = phones.activeAgreement()
+            val t = phones.therapist
+            val locked = t.createAgreement("Robin", newYork, MONDAY_MORNING)
+            t.reportBehavior(locked, null, MONDAY_MORNING, MONDAY_MORNING)
+            t.createAgreement("Alex", newYork, MONDAY_MORNING)
+            t.createAgreement("Jordan", newYork, MONDAY_MORNING)
+
+            val client = phones.client.screens(newYork)
+            val draft = CallDraft(CallReason.COACHING, "", listOf("TIPP"), 3L)
+            val started = client.act(Action.StartCall(id, draft), mondayEvening)
+            val during = (started.last() as Effect.Show).route as Route.DuringCall
+            client.act(Action.EndCall(id, during.callId, AfterCallDraft(listOf(), null, false)), mondayEvening + MINUTE)
+            phones.carry(id, phones.client, phones.therapist)
+
+            val clients = t.screens(newYork).clients(at("2026-03-03T15:30:00Z"))
+            assertEquals(4, clients.rows.size)
+            assertEquals(id, clients.rows[0].agreementId)
+            assertEquals(listOf(Attention.OVERDUE_CALLBACK), clients.rows[0].attention)
+            Screenshots.assertMatches("clients-one-overdue", Screenshots.render { ClientsScreen(clients, noop) })
+        }
+    }
+
+    @Test
+    fun `reporting a behaviour says what happens next`(@TempDir dir: Path) {
+        Phones(dir).use { phones ->
+            val id = phones.activeAgreement()
+            val draft = ReportDraft(null, ReportWhen.Now)
+            val report = phones.client.screens(newYork).report(id, draft, MONDAY_MORNING)
+            assertTrue(report.canSubmit)
+            Screenshots.assertMatches("report", Screenshots.render { ReportScreen(report, draft, {}, noop) })
+        }
+    }
+
+    @Test
+    fun `during a call past the agreed band, a gentle cue`(@TempDir dir: Path) {
+        Phones(dir).use { phones ->
+            val id = phones.activeAgreement()
+            val client = phones.client.screens(newYork)
+            val started = client.act(Action.StartCall(id, CallDraft(CallReason.COACHING, "", listOf("TIPP"), 3L)), MONDAY_MORNING)
+            val during = (started.last() as Effect.Show).route as Route.DuringCall
+            val screen = client.duringCall(id, during.callId, MONDAY_MORNING + 25 * MINUTE)
+            assertNotNull(screen.cue)
+            Screenshots.assertMatches("during-call-past-band", Screenshots.render { DuringCallScreen(screen, noop) })
+        }
+    }
+}
