@@ -11,7 +11,14 @@ import androidx.compose.material3.MaterialTheme
 import androidx.compose.material3.OutlinedTextField
 import androidx.compose.material3.Surface
 import androidx.compose.material3.Text
+import androidx.compose.foundation.text.KeyboardActions
+import androidx.compose.foundation.text.KeyboardOptions
 import androidx.compose.runtime.Composable
+import androidx.compose.runtime.getValue
+import androidx.compose.runtime.mutableStateOf
+import androidx.compose.runtime.remember
+import androidx.compose.runtime.setValue
+import androidx.compose.ui.text.input.ImeAction
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.unit.dp
 import org.coachline.Action
@@ -65,9 +72,13 @@ fun BeforeCallScreen(
                 modifier = Modifier.fillMaxWidth().heightIn(min = MinTarget),
             )
         }
-        FieldBlock(screen.tried) {
-            ToggleChips(screen.suggestions, draft.tried) { skill ->
+        FieldBlock(screen.tried.copy(hint = null)) {
+            // The suggestions, plus any skill the client typed (added on Done).
+            ToggleChips((screen.suggestions + draft.tried).distinct(), draft.tried) { skill ->
                 onDraftChange(draft.copy(tried = toggled(draft.tried, skill)))
+            }
+            OwnSkillField(screen.tried.hint) { skill ->
+                if (skill !in draft.tried) onDraftChange(draft.copy(tried = draft.tried + skill))
             }
         }
         FieldBlock(screen.urge) {
@@ -79,12 +90,35 @@ fun BeforeCallScreen(
     }
 }
 
+/**
+ * A line to type a skill of one's own; Done adds it to the list above as a ticked
+ * chip. Its placeholder is the field's hint ("Pick from the list or type your own").
+ */
+@Composable
+private fun OwnSkillField(hint: String?, onAdd: (String) -> Unit) {
+    var text by remember { mutableStateOf("") }
+    OutlinedTextField(
+        value = text,
+        onValueChange = { text = it },
+        placeholder = hint?.let { h -> { Text(h) } },
+        singleLine = true,
+        textStyle = MaterialTheme.typography.bodyLarge,
+        keyboardOptions = KeyboardOptions(imeAction = ImeAction.Done),
+        keyboardActions = KeyboardActions(onDone = {
+            val skill = text.trim()
+            if (skill.isNotEmpty()) onAdd(skill)
+            text = ""
+        }),
+        modifier = Modifier.fillMaxWidth().heightIn(min = MinTarget),
+    )
+}
+
 /** During a call: how long it has lasted against the agreed band, and the way out. */
 @Composable
 fun DuringCallScreen(screen: DuringCall, onAction: (Action) -> Unit, modifier: Modifier = Modifier) {
     ScreenColumn(modifier) {
         Title(screen.title)
-        Surface(color = MaterialTheme.colorScheme.surfaceContainer, shape = RoundedCornerShape(24.dp), modifier = Modifier.fillMaxWidth()) {
+        Surface(color = MaterialTheme.colorScheme.surfaceContainer, contentColor = MaterialTheme.colorScheme.onSurface, shape = RoundedCornerShape(24.dp), modifier = Modifier.fillMaxWidth()) {
             Column(Modifier.padding(20.dp), verticalArrangement = Arrangement.spacedBy(16.dp)) {
                 Text(screen.progress, style = MaterialTheme.typography.displaySmall)
                 val max = screen.bandMax.toInt().coerceAtLeast(1)

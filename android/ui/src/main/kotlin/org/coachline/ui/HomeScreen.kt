@@ -63,7 +63,7 @@ fun HomeScreen(screen: Home, onAction: (Action) -> Unit, modifier: Modifier = Mo
         }
         Column(verticalArrangement = Arrangement.spacedBy(12.dp)) {
             for (button in screen.actions) {
-                ActionButton(button, onAction)
+                ActionButton(button, onAction, resourcesFirst = !screen.canCall)
             }
         }
         screen.backupPlan?.let { plan -> Note(plan) }

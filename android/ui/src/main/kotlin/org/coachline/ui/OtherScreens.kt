@@ -54,11 +54,15 @@ fun ReportScreen(
         ChoiceRows(screen.behaviors) { choice ->
             onDraftChange(draft.copy(behaviorId = choice.value.ifEmpty { null }))
         }
-        ChoiceRows(screen.`when`, isError = screen.whenProblem != null) { choice ->
-            val minutes = choice.value.toUIntOrNull() ?: 0u
-            onDraftChange(draft.copy(`when` = if (minutes == 0u) ReportWhen.Now else ReportWhen.MinutesAgo(minutes)))
+        // Which behaviour, then when: the record has no label for either group,
+        // so a wider gap parts them.
+        Column(Modifier.padding(top = 12.dp), verticalArrangement = Arrangement.spacedBy(8.dp)) {
+            ChoiceRows(screen.`when`, isError = screen.whenProblem != null) { choice ->
+                val minutes = choice.value.toUIntOrNull() ?: 0u
+                onDraftChange(draft.copy(`when` = if (minutes == 0u) ReportWhen.Now else ReportWhen.MinutesAgo(minutes)))
+            }
+            Problem(screen.whenProblem)
         }
-        Problem(screen.whenProblem)
         Note(screen.next, container = Palette.Paused, ink = Palette.PausedInk)
         screen.agreementRule?.let { rule ->
             Text(rule, style = MaterialTheme.typography.bodyLarge.copy(fontStyle = FontStyle.Italic), color = MaterialTheme.colorScheme.onSurfaceVariant)

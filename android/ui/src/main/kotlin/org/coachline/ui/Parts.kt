@@ -86,8 +86,25 @@ internal fun ActionButton(
     onAction: (Action) -> Unit,
     modifier: Modifier = Modifier,
     enabled: Boolean = true,
+    resourcesFirst: Boolean = true,
 ) {
     val resource = button.kind == ButtonKind.CALL_RESOURCE || button.kind == ButtonKind.TEXT_RESOURCE
+    // When the client may call their therapist, that is the one filled button; the
+    // crisis resources stay visible but tonal, so they do not compete with it.
+    if (resource && !button.primary && !resourcesFirst) {
+        Button(
+            onClick = { onAction(button.action) },
+            enabled = enabled,
+            shape = RoundedCornerShape(16.dp),
+            contentPadding = PaddingValues(horizontal = 20.dp, vertical = 12.dp),
+            colors = ButtonDefaults.buttonColors(
+                containerColor = MaterialTheme.colorScheme.primaryContainer,
+                contentColor = MaterialTheme.colorScheme.onPrimaryContainer,
+            ),
+            modifier = modifier.fillMaxWidth().heightIn(min = MinTarget),
+        ) { Text(button.label, style = MaterialTheme.typography.labelLarge, textAlign = TextAlign.Center) }
+        return
+    }
     val shape = RoundedCornerShape(if (button.primary) 20.dp else 16.dp)
     val padding = PaddingValues(horizontal = 20.dp, vertical = 12.dp)
     val label: @Composable () -> Unit = {

@@ -15,11 +15,18 @@ import org.coachline.tests.MINUTE
 import org.coachline.tests.MONDAY_MORNING
 import org.coachline.tests.Phones
 import org.coachline.tests.at
+import org.coachline.ui.AfterCallScreen
+import org.coachline.ui.AgreementScreen
 import org.coachline.ui.BeforeCallScreen
+import org.coachline.ui.ClientScreen
 import org.coachline.ui.ClientsScreen
 import org.coachline.ui.DuringCallScreen
 import org.coachline.ui.HomeScreen
+import org.coachline.ui.InviteScreen
+import org.coachline.ui.PairingScreen
 import org.coachline.ui.ReportScreen
+import org.coachline.ui.SessionPrepScreen
+import org.coachline.ui.SyncScreen
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.io.TempDir
 import kotlin.test.assertEquals
@@ -80,7 +87,8 @@ class ScreenshotTest {
             assertNotNull(before.reason.problem)
             assertNotNull(before.urge.problem)
             assertFalse(before.canSubmit)
-            Screenshots.assertMatches("before-call-problems", Screenshots.render { BeforeCallScreen(before, draft, {}, noop) })
+            // The whole worksheet, so the urge's problem (last) is in the picture too.
+            Screenshots.assertMatches("before-call-problems", Screenshots.render(heightDp = 1800) { BeforeCallScreen(before, draft, {}, noop) })
         }
     }
 
@@ -130,6 +138,74 @@ class ScreenshotTest {
             val screen = client.duringCall(id, during.callId, MONDAY_MORNING + 25 * MINUTE)
             assertNotNull(screen.cue)
             Screenshots.assertMatches("during-call-past-band", Screenshots.render { DuringCallScreen(screen, noop) })
+        }
+    }
+
+    @Test
+    fun `the therapist's view of a client, the agreement, session prep and sync`(@TempDir dir: Path) {
+        Phones(dir).use { phones ->
+            val id = phones.activeAgreement()
+            val client = phones.client.screens(newYork)
+            val draft = CallDraft(CallReason.COACHING, "", listOf("TIPP"), 4L)
+            val started = client.act(Action.StartCall(id, draft), mondayEvening)
+            val during = (started.last() as Effect.Show).route as Route.DuringCall
+            client.act(Action.EndCall(id, during.callId, AfterCallDraft(listOf("TIPP"), 2L, false)), mondayEvening + MINUTE)
+            phones.client.reportBehavior(id, null, mondayEvening + 2 * MINUTE, mondayEvening + 2 * MINUTE)
+            phones.carry(id, phones.client, phones.therapist)
+            val later = at("2026-03-03T15:30:00Z")
+            val therapist = phones.therapist.screens(newYork)
+
+            val log = therapist.client(id, later)
+            assertTrue(log.log.isNotEmpty())
+            Screenshots.assertMatches("client-log", Screenshots.render { ClientScreen(log, noop) })
+            val prep = therapist.sessionPrep(id, later)
+            Screenshots.assertMatches("session-prep", Screenshots.render(heightDp = 1400) { SessionPrepScreen(prep) })
+            val agreement = client.agreement(id)
+            Screenshots.assertMatches("agreement", Screenshots.render(heightDp = 1800) { AgreementScreen(agreement, noop) })
+            val sync = client.sync(id, later)
+            Screenshots.assertMatches("sync", Screenshots.render { SyncScreen(sync, noop) })
+        }
+    }
+
+    @Test
+    fun `after a call, an urge out of range is shown under its field`(@TempDir dir: Path) {
+        Phones(dir).use { phones ->
+            val id = phones.activeAgreement()
+            val client = phones.client.screens(newYork)
+            val started = client.act(Action.StartCall(id, CallDraft(CallReason.COACHING, "", listOf("TIPP"), 3L)), MONDAY_MORNING)
+            val during = (started.last() as Effect.Show).route as Route.DuringCall
+            val draft = AfterCallDraft(listOf(), 9L, true)
+            val after = client.afterCall(id, during.callId, draft)
+            assertNotNull(after.urgeAfter.problem)
+            assertFalse(after.canSubmit)
+            Screenshots.assertMatches("after-call-problem", Screenshots.render(heightDp = 1400) { AfterCallScreen(after, draft, {}, noop) })
+        }
+    }
+
+    @Test
+    fun `pairing with a mistyped code says so under the field`(@TempDir dir: Path) {
+        Phones(dir).use { phones ->
+            val code = "not a code"
+            val pairing = phones.client.screens(newYork).pairing(code, MONDAY_MORNING)
+            assertNotNull(pairing.code.problem)
+            assertFalse(pairing.canSubmit)
+            Screenshots.assertMatches("pairing-problem", Screenshots.render { PairingScreen(pairing, code, {}, noop) })
+        }
+    }
+
+    @Test
+    fun `the invitation shows its payload and expiry (drawn, not compared, as the payload is random)`(@TempDir dir: Path) {
+        Phones(dir).use { phones ->
+            val t = phones.therapist
+            val id = t.createAgreement("Alex", newYork, MONDAY_MORNING)
+            val screens = t.screens(newYork)
+            val effects = screens.act(Action.Invite(id), MONDAY_MORNING)
+            assertTrue(effects.any { it is Effect.ShowCode })
+            val invite = screens.invite(id, MONDAY_MORNING)
+            assertNotNull(invite.payload)
+            assertNotNull(invite.expiry)
+            val png = Screenshots.render { InviteScreen(invite, noop) }
+            assertTrue(png.size > 10_000, "an invitation drawn, not a blank page")
         }
     }
 }

@@ -46,20 +46,40 @@ object Screenshots {
     private val update = System.getenv("COACHLINE_UPDATE_SCREENSHOTS") == "1"
 
     /** The PNG bytes of [content] drawn in the Coachline theme on the phone. */
-    fun render(content: @Composable () -> Unit): ByteArray {
-        val scene = ImageComposeScene(
-            width = (WIDTH_DP * DENSITY).toInt(),
-            height = (HEIGHT_DP * DENSITY).toInt(),
-            density = Density(DENSITY),
-        ) { CoachlineTheme(content) }
-        try {
-            // Two frames: the first lays out, the second draws what the first measured.
-            scene.render(0L)
-            val image = scene.render(16_000_000L)
-            return image.encodeToData(EncodedImageFormat.PNG)?.bytes ?: error("PNG encoding failed")
-        } finally {
-            scene.close()
+    fun render(heightDp: Int = HEIGHT_DP, content: @Composable () -> Unit): ByteArray =
+        scene(heightDp, content).use { it.png() }
+
+    /** A scene to draw, tap and draw again; close it (`use`). */
+    fun scene(heightDp: Int = HEIGHT_DP, content: @Composable () -> Unit): Scene =
+        Scene(
+            ImageComposeScene(
+                width = (WIDTH_DP * DENSITY).toInt(),
+                height = (heightDp * DENSITY).toInt(),
+                density = Density(DENSITY),
+            ) { CoachlineTheme(content) },
+        )
+
+    class Scene(val scene: ImageComposeScene) : AutoCloseable {
+        private var frame = 0L
+
+        /** Draws a frame (two: the first lays out, the second draws what it measured). */
+        fun image(): org.jetbrains.skia.Image {
+            scene.render(frame)
+            frame += 16_000_000L
+            return scene.render(frame).also { frame += 16_000_000L }
         }
+
+        fun png(): ByteArray = image().encodeToData(EncodedImageFormat.PNG)?.bytes ?: error("PNG encoding failed")
+
+        /** A finger's tap at pixel ([x], [y]). */
+        fun tap(x: Int, y: Int) {
+            val at = androidx.compose.ui.geometry.Offset(x.toFloat(), y.toFloat())
+            scene.sendPointerEvent(androidx.compose.ui.input.pointer.PointerEventType.Press, at, type = androidx.compose.ui.input.pointer.PointerType.Touch)
+            scene.sendPointerEvent(androidx.compose.ui.input.pointer.PointerEventType.Release, at, type = androidx.compose.ui.input.pointer.PointerType.Touch)
+            image()
+        }
+
+        override fun close() = scene.close()
     }
 
     /** Compares [png] with the reference `name.png`, or writes it when updating. */
