@@ -190,7 +190,7 @@ internal fun ChoiceRows(choices: List<Choice>, isError: Boolean = false, onSelec
     }
 }
 
-/** Several words to tick (skills), drawn as chips that wrap. */
+/** Several words to tick (skills), drawn as chips that wrap; a ticked one is filled and framed thicker. */
 @OptIn(ExperimentalLayoutApi::class)
 @Composable
 internal fun ToggleChips(options: List<String>, selected: List<String>, onToggle: (String) -> Unit) {
@@ -201,14 +201,13 @@ internal fun ToggleChips(options: List<String>, selected: List<String>, onToggle
             Surface(
                 shape = RoundedCornerShape(24.dp),
                 color = if (on) colors.primaryContainer else colors.surface,
-                border = BorderStroke(if (on) 2.dp else 1.dp, if (on) colors.primary else colors.outline),
+                border = BorderStroke(if (on) 3.dp else 1.dp, if (on) colors.primary else colors.outline),
                 modifier = Modifier
                     .heightIn(min = 48.dp)
                     .toggleable(value = on, role = Role.Checkbox, onValueChange = { onToggle(option) }),
             ) {
-                Row(verticalAlignment = Alignment.CenterVertically, modifier = Modifier.padding(horizontal = 14.dp, vertical = 12.dp)) {
-                    Mark(selected = on, round = false)
-                    Text(option, style = MaterialTheme.typography.bodyMedium, modifier = Modifier.padding(start = 8.dp))
+                Box(contentAlignment = Alignment.Center, modifier = Modifier.padding(horizontal = 16.dp, vertical = 12.dp)) {
+                    Text(option, style = MaterialTheme.typography.bodyMedium)
                 }
             }
         }

@@ -88,7 +88,7 @@ class ScreenshotTest {
             assertNotNull(before.urge.problem)
             assertFalse(before.canSubmit)
             // The whole worksheet, so the urge's problem (last) is in the picture too.
-            Screenshots.assertMatches("before-call-problems", Screenshots.render(heightDp = 1800) { BeforeCallScreen(before, draft, {}, noop) })
+            Screenshots.assertMatches("before-call-problems", Screenshots.render(heightDp = 1760) { BeforeCallScreen(before, draft, {}, noop) })
         }
     }
 
@@ -161,7 +161,7 @@ class ScreenshotTest {
             val prep = therapist.sessionPrep(id, later)
             Screenshots.assertMatches("session-prep", Screenshots.render(heightDp = 1400) { SessionPrepScreen(prep) })
             val agreement = client.agreement(id)
-            Screenshots.assertMatches("agreement", Screenshots.render(heightDp = 1800) { AgreementScreen(agreement, noop) })
+            Screenshots.assertMatches("agreement", Screenshots.render { AgreementScreen(agreement, noop) })
             val sync = client.sync(id, later)
             Screenshots.assertMatches("sync", Screenshots.render { SyncScreen(sync, noop) })
         }
