@@ -11,6 +11,7 @@ import org.coachline.Permission
 import org.coachline.ReportDraft
 import org.coachline.ReportWhen
 import org.coachline.Route
+import org.coachline.tests.HOUR
 import org.coachline.tests.MINUTE
 import org.coachline.tests.MONDAY_MORNING
 import org.coachline.tests.Phones
@@ -97,10 +98,12 @@ class ScreenshotTest {
         Phones(dir).use { phones ->
             val id = phones.activeAgreement()
             val t = phones.therapist
-            val locked = t.createAgreement("Robin", newYork, MONDAY_MORNING)
-            t.reportBehavior(locked, null, MONDAY_MORNING, MONDAY_MORNING)
-            t.createAgreement("Alex", newYork, MONDAY_MORNING)
-            t.createAgreement("Jordan", newYork, MONDAY_MORNING)
+            // Distinct times, so the order of the rows that wait alike is fixed (ties
+            // fall back to the agreements' random ids).
+            val reported = t.createAgreement("Robin", newYork, MONDAY_MORNING - 3 * HOUR)
+            t.reportBehavior(reported, null, MONDAY_MORNING, MONDAY_MORNING)
+            val earlier = t.createAgreement("Alex", newYork, MONDAY_MORNING - 2 * HOUR)
+            val later = t.createAgreement("Jordan", newYork, MONDAY_MORNING - 30 * MINUTE)
 
             val client = phones.client.screens(newYork)
             val draft = CallDraft(CallReason.COACHING, "", listOf("TIPP"), 3L)
@@ -110,8 +113,7 @@ class ScreenshotTest {
             phones.carry(id, phones.client, phones.therapist)
 
             val clients = t.screens(newYork).clients(at("2026-03-03T15:30:00Z"))
-            assertEquals(4, clients.rows.size)
-            assertEquals(id, clients.rows[0].agreementId)
+            assertEquals(listOf(id, earlier, later, reported), clients.rows.map { it.agreementId })
             assertEquals(listOf(Attention.OVERDUE_CALLBACK), clients.rows[0].attention)
             Screenshots.assertMatches("clients-one-overdue", Screenshots.render { ClientsScreen(clients, noop) })
         }
