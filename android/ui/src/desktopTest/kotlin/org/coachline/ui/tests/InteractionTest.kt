@@ -31,6 +31,7 @@ import kotlin.test.fail
  */
 class InteractionTest {
     private val newYork = "America/New_York"
+    private val middle = (Screenshots.WIDTH_DP * Screenshots.DENSITY / 2).toInt()
 
     /** The first row, down the middle of the screen, whose pixel is [rgb] (within 8 levels). */
     private fun firstRowOf(png: ByteArray, rgb: Int): Int {
@@ -54,7 +55,7 @@ class InteractionTest {
             val sent = mutableListOf<Action>()
             Screenshots.scene { HomeScreen(home, { sent += it }) }.use { scene ->
                 val top = firstRowOf(scene.png(), 0x145C73) // the crisis resources' colour
-                scene.tap(412, top + 30)
+                scene.tap(middle, top + 30)
             }
             assertEquals(listOf(home.actions[0].action), sent)
             assertTrue(sent[0] is Action.ContactResource)
@@ -77,7 +78,7 @@ class InteractionTest {
                 }, {})
             }.use { scene ->
                 val top = firstRowOf(scene.png(), 0xAD1F1F) // the first reason's border, in the problem colour
-                scene.tap(412, top + 40)
+                scene.tap(middle, top + 40)
             }
             assertEquals(CallReason.COACHING, draft.reason)
             assertNull(screen.reason.problem)
