@@ -90,6 +90,22 @@ impl CoachlineScreens {
         Ok(Arc::new(HomeScreen { screens: self, id }))
     }
 
+    /// The screen an app opens on: Welcome on a new phone, Clients for a therapist,
+    /// Home (or Pairing, or Sync while a joined agreement is on its way) for a client.
+    pub fn start(&self) -> Result<Route> {
+        self.store.screen(|s| Ok(core::start(s)?.into()))
+    }
+
+    /// Welcome: whose phone this is, as `draft` has it so far.
+    pub fn welcome(&self, draft: WelcomeDraft) -> Welcome {
+        core::welcome(&self.viewer, &draft.to_core()).into()
+    }
+
+    /// A therapist's new client, as `draft` has it so far.
+    pub fn new_client(&self, draft: NewClientDraft) -> NewClient {
+        core::new_client(&self.viewer, &draft.to_core()).into()
+    }
+
     /// The client's Home: may they call now, and what to do instead.
     #[uniffi::method(default(now_ms = None))]
     pub fn home(&self, agreement_id: String, now_ms: Option<i64>) -> Result<Home> {
@@ -264,6 +280,8 @@ impl CoachlineScreens {
 /// A screen of either app, with what it needs.
 #[derive(Clone, Debug, PartialEq, Eq, uniffi::Enum)]
 pub enum Route {
+    Welcome,
+    NewClient,
     Home {
         agreement_id: String,
     },
@@ -308,6 +326,8 @@ impl From<core::Route> for Route {
         use core::Route as R;
         let s = |id: AgreementId| id.to_string();
         match r {
+            R::Welcome => Route::Welcome,
+            R::NewClient => Route::NewClient,
             R::Home { agreement } => Route::Home {
                 agreement_id: s(agreement),
             },
@@ -354,6 +374,8 @@ impl Route {
         use core::Route as R;
         let a = |id: &str| parse_agreement_id(id);
         Ok(match self {
+            Route::Welcome => R::Welcome,
+            Route::NewClient => R::NewClient,
             Route::Home { agreement_id } => R::Home {
                 agreement: a(agreement_id)?,
             },
@@ -546,6 +568,12 @@ coachline_core::redacted_debug!(TermEditDraft {
 /// Something a person did on a screen.
 #[derive(Clone, PartialEq, Eq, uniffi::Enum)]
 pub enum Action {
+    CreateIdentity {
+        draft: WelcomeDraft,
+    },
+    CreateAgreement {
+        draft: NewClientDraft,
+    },
     Open {
         route: Route,
     },
@@ -598,6 +626,8 @@ impl std::fmt::Debug for Action {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let kind = match self {
             Action::Open { .. } => "Open",
+            Action::CreateIdentity { .. } => "CreateIdentity",
+            Action::CreateAgreement { .. } => "CreateAgreement",
             Action::ContactResource { .. } => "ContactResource",
             Action::StartCall { .. } => "StartCall",
             Action::EndCall { .. } => "EndCall",
@@ -619,6 +649,12 @@ impl Action {
         use core::Action as A;
         let a = |id: &str| parse_agreement_id(id);
         Ok(match self {
+            Action::CreateIdentity { draft } => A::CreateIdentity {
+                draft: draft.to_core(),
+            },
+            Action::CreateAgreement { draft } => A::CreateAgreement {
+                draft: draft.to_core(),
+            },
             Action::Open { route } => A::Open {
                 route: route.to_core()?,
             },
@@ -694,6 +730,12 @@ impl From<core::Action> for Action {
         use core::Action as A;
         let s = |id: AgreementId| id.to_string();
         match action {
+            A::CreateIdentity { draft } => Action::CreateIdentity {
+                draft: draft.into(),
+            },
+            A::CreateAgreement { draft } => Action::CreateAgreement {
+                draft: draft.into(),
+            },
             A::Open { route } => Action::Open {
                 route: route.into(),
             },
@@ -927,6 +969,7 @@ pub struct Home {
     pub locked_until_ms: Option<i64>,
     pub callback: Option<CallbackNotice>,
     pub backup_plan: Option<String>,
+    pub backup_plan_title: String,
     /// Shown when the agreement needs the client's signature.
     pub banner: Option<Button>,
     /// In display order: crisis resources first when the client cannot call.
@@ -944,6 +987,7 @@ coachline_core::redacted_debug!(Home {
     locked_until_ms,
     callback,
     backup_plan: redacted,
+    backup_plan_title,
     banner,
     actions,
     refresh_at_ms
@@ -964,6 +1008,7 @@ impl From<core::Home> for Home {
                 text: c.text,
             }),
             backup_plan: h.backup_plan,
+            backup_plan_title: h.backup_plan_title,
             banner: h.banner.map(Into::into),
             actions: buttons(h.actions),
             refresh_at_ms: h.refresh_at.map(ms),
@@ -1025,6 +1070,7 @@ pub struct BeforeCall {
     pub situation: Field,
     pub tried: Field,
     pub suggestions: Vec<String>,
+    pub add_skill: String,
     pub urge: Field,
     pub urge_scale: Vec<Choice>,
     pub can_submit: bool,
@@ -1043,6 +1089,7 @@ impl From<core::BeforeCall> for BeforeCall {
             situation: b.situation.into(),
             tried: b.tried.into(),
             suggestions: b.suggestions,
+            add_skill: b.add_skill,
             urge: b.urge.into(),
             urge_scale: choices(b.urge_scale),
             can_submit: b.can_submit,
@@ -1108,6 +1155,7 @@ pub struct AfterCall {
     pub title: String,
     pub suggested: Field,
     pub suggestions: Vec<String>,
+    pub add_skill: String,
     pub urge_after: Field,
     pub urge_scale: Vec<Choice>,
     pub outcomes: Vec<Choice>,
@@ -1123,6 +1171,7 @@ impl From<core::AfterCall> for AfterCall {
             title: a.title,
             suggested: a.suggested.into(),
             suggestions: a.suggestions,
+            add_skill: a.add_skill,
             urge_after: a.urge_after.into(),
             urge_scale: choices(a.urge_scale),
             outcomes: choices(a.outcomes),
@@ -1138,7 +1187,9 @@ pub struct ReportScreen {
     pub agreement_id: String,
     pub title: String,
     pub intro: String,
+    pub behavior_label: String,
     pub behaviors: Vec<Choice>,
+    pub when_label: String,
     pub when: Vec<Choice>,
     pub when_problem: Option<String>,
     pub next: String,
@@ -1153,7 +1204,9 @@ coachline_core::redacted_debug!(ReportScreen {
     agreement_id,
     title,
     intro,
+    behavior_label,
     behaviors,
+    when_label,
     when,
     when_problem,
     next,
@@ -1169,7 +1222,9 @@ impl From<core::Report> for ReportScreen {
             agreement_id: r.agreement.to_string(),
             title: r.title,
             intro: r.intro,
+            behavior_label: r.behavior_label,
             behaviors: choices(r.behaviors),
+            when_label: r.when_label,
             when: choices(r.when),
             when_problem: r.when_problem,
             next: r.next,
@@ -1225,6 +1280,8 @@ pub struct AgreementScreen {
     pub sections: Vec<Section>,
     pub signatures: Vec<SignatureLine>,
     pub changes: Vec<String>,
+    pub changed_label: String,
+    pub proposed_label: String,
     pub sign: Option<Button>,
 }
 
@@ -1257,6 +1314,8 @@ impl From<core::AgreementScreen> for AgreementScreen {
                 })
                 .collect(),
             changes: a.changes,
+            changed_label: a.changed_label,
+            proposed_label: a.proposed_label,
             sign: a.sign.map(Into::into),
         }
     }
@@ -1655,6 +1714,114 @@ impl From<core::SyncScreen> for SyncScreen {
             status: s.status,
             waiting: s.waiting,
             sync: s.sync.into(),
+        }
+    }
+}
+
+/// Whose phone this is, as filled in so far.
+#[derive(Clone, PartialEq, Eq, uniffi::Record)]
+pub struct WelcomeDraft {
+    #[uniffi(default = None)]
+    pub role: Option<Role>,
+    #[uniffi(default = "")]
+    pub name: String,
+}
+
+coachline_core::redacted_debug!(WelcomeDraft {
+    role,
+    name: redacted
+});
+
+impl WelcomeDraft {
+    fn to_core(&self) -> core::WelcomeDraft {
+        core::WelcomeDraft {
+            role: self.role.map(Into::into),
+            name: self.name.clone(),
+        }
+    }
+}
+
+impl From<core::WelcomeDraft> for WelcomeDraft {
+    fn from(d: core::WelcomeDraft) -> Self {
+        Self {
+            role: d.role.map(Into::into),
+            name: d.name,
+        }
+    }
+}
+
+/// A therapist's new client, as filled in so far.
+#[derive(Clone, PartialEq, Eq, uniffi::Record)]
+pub struct NewClientDraft {
+    #[uniffi(default = "")]
+    pub client_name: String,
+}
+
+coachline_core::redacted_debug!(NewClientDraft {
+    client_name: redacted
+});
+
+impl NewClientDraft {
+    fn to_core(&self) -> core::NewClientDraft {
+        core::NewClientDraft {
+            client_name: self.client_name.clone(),
+        }
+    }
+}
+
+impl From<core::NewClientDraft> for NewClientDraft {
+    fn from(d: core::NewClientDraft) -> Self {
+        Self {
+            client_name: d.client_name,
+        }
+    }
+}
+
+/// A new phone: whose it is.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct Welcome {
+    pub title: String,
+    pub intro: String,
+    pub role: Field,
+    /// `client` or `therapist`.
+    pub roles: Vec<Choice>,
+    pub name: Field,
+    pub can_submit: bool,
+    pub submit: Button,
+}
+
+impl From<core::Welcome> for Welcome {
+    fn from(w: core::Welcome) -> Self {
+        Self {
+            title: w.title,
+            intro: w.intro,
+            role: w.role.into(),
+            roles: choices(w.roles),
+            name: w.name.into(),
+            can_submit: w.can_submit,
+            submit: w.submit.into(),
+        }
+    }
+}
+
+/// A therapist drafts an agreement for a new client.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct NewClient {
+    pub title: String,
+    pub intro: String,
+    pub name: Field,
+    pub can_submit: bool,
+    pub submit: Button,
+}
+
+impl From<core::NewClient> for NewClient {
+    fn from(n: core::NewClient) -> Self {
+        Self {
+            title: n.title,
+            intro: n.intro,
+            name: n.name.into(),
+            can_submit: n.can_submit,
+            submit: n.submit.into(),
         }
     }
 }

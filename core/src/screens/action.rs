@@ -2,6 +2,7 @@
 
 use super::call::{AfterCallDraft, CallDraft};
 use super::contact::uris;
+use super::onboarding::{NewClientDraft, WelcomeDraft};
 use super::report::ReportDraft;
 use super::Viewer;
 use crate::error::{Error, Result};
@@ -14,6 +15,10 @@ use crate::words::Arg;
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(tag = "screen", rename_all = "snake_case")]
 pub enum Route {
+    /// A new phone: whose it is.
+    Welcome,
+    /// A therapist drafts an agreement for a new client.
+    NewClient,
     Home {
         agreement: AgreementId,
     },
@@ -60,6 +65,14 @@ pub enum Action {
     /// Go to another screen.
     Open {
         route: Route,
+    },
+    /// Make this phone's identity (Welcome).
+    CreateIdentity {
+        draft: WelcomeDraft,
+    },
+    /// A therapist drafts an agreement for a new client, in the viewer's time zone.
+    CreateAgreement {
+        draft: NewClientDraft,
     },
     /// Reach a crisis resource: a call, or a text when `text`.
     ContactResource {
@@ -119,6 +132,8 @@ impl std::fmt::Debug for Action {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
             Action::Open { .. } => "Open",
+            Action::CreateIdentity { .. } => "CreateIdentity",
+            Action::CreateAgreement { .. } => "CreateAgreement",
             Action::ContactResource { .. } => "ContactResource",
             Action::StartCall { .. } => "StartCall",
             Action::EndCall { .. } => "EndCall",
@@ -192,6 +207,25 @@ pub fn act(
     let words = viewer.words();
     Ok(match action {
         Action::Open { route } => vec![Effect::Show { route }],
+        Action::CreateIdentity { draft } => {
+            let (role, name) = draft.validated()?;
+            store.init(role, &name, now)?;
+            vec![Effect::Show {
+                route: super::start(store)?,
+            }]
+        }
+        Action::CreateAgreement { draft } => {
+            let zone = viewer.time_zone.name();
+            let agreement = store.create_agreement(&draft.client_name, Some(zone), now)?;
+            vec![
+                Effect::Refresh {
+                    agreement: agreement.clone(),
+                },
+                Effect::Show {
+                    route: Route::Editor { agreement },
+                },
+            ]
+        }
         Action::ContactResource {
             agreement,
             resource,

@@ -63,6 +63,10 @@ pub struct AgreementScreen {
     pub signatures: Vec<SignatureLine>,
     /// "The 24-hour rule", "Phone hours"...: what changed since both signed.
     pub changes: Vec<String>,
+    /// The heading over `changes`, and the mark on a changed section.
+    pub changed_label: String,
+    /// The heading over a section's proposed text.
+    pub proposed_label: String,
     /// Offered when this phone's party has not signed the terms as they stand.
     pub sign: Option<Button>,
 }
@@ -147,6 +151,8 @@ pub fn agreement(store: &mut Store, viewer: &Viewer, id: &AgreementId) -> Result
         sections,
         signatures,
         changes,
+        changed_label: words.get("agreement-changed"),
+        proposed_label: words.get("agreement-proposed"),
         sign: mine_missing.then(|| Button {
             kind: ButtonKind::SignAgreement,
             label: words.get("agreement-sign"),

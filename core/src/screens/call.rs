@@ -111,6 +111,8 @@ pub struct BeforeCall {
     pub tried: Field,
     /// Skill names to pick from, those not picked yet.
     pub suggestions: Vec<String>,
+    /// The button that adds a skill the person typed.
+    pub add_skill: String,
     pub urge: Field,
     /// 0 to 5, with words at both ends.
     pub urge_scale: Vec<Choice>,
@@ -128,6 +130,7 @@ crate::redacted_debug!(BeforeCall {
     situation,
     tried,
     suggestions: redacted,
+    add_skill,
     urge,
     urge_scale,
     can_submit,
@@ -204,6 +207,7 @@ pub fn before_call(
             tried_problem,
         ),
         suggestions: skills::suggestions(&draft.tried),
+        add_skill: words.get("add-skill"),
         urge: field(words, "before-call-urge", None, urge_problem),
         urge_scale: urge_scale(words, draft.urge),
         can_submit,
@@ -337,6 +341,8 @@ pub struct AfterCall {
     pub title: String,
     pub suggested: Field,
     pub suggestions: Vec<String>,
+    /// The button that adds a skill the person typed.
+    pub add_skill: String,
     pub urge_after: Field,
     pub urge_scale: Vec<Choice>,
     /// "We talked" / "No answer".
@@ -351,6 +357,7 @@ crate::redacted_debug!(AfterCall {
     title,
     suggested,
     suggestions: redacted,
+    add_skill,
     urge_after,
     urge_scale,
     outcomes,
@@ -395,6 +402,7 @@ pub fn after_call(
             suggested_problem,
         ),
         suggestions: skills::suggestions(&draft.suggested),
+        add_skill: words.get("add-skill"),
         urge_after: field(words, "after-call-urge", None, urge_problem),
         urge_scale: urge_scale(words, draft.urge_after),
         outcomes,

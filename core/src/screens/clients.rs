@@ -155,7 +155,7 @@ pub fn clients(store: &mut Store, viewer: &Viewer, now: Timestamp) -> Result<Cli
             uri: None,
             primary: false,
             action: Action::Open {
-                route: Route::Pairing,
+                route: Route::NewClient,
             },
         },
     })
@@ -265,6 +265,13 @@ pub fn client(
                 "client-edit-agreement",
                 ButtonKind::Open,
                 Route::Editor {
+                    agreement: agreement(),
+                },
+            ),
+            open(
+                "client-invite",
+                ButtonKind::Invite,
+                Route::Invite {
                     agreement: agreement(),
                 },
             ),

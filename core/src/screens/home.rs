@@ -28,6 +28,8 @@ pub struct Home {
     pub callback: Option<CallbackNotice>,
     /// The agreement's backup plan, when it applies now (see [`Decision`]).
     pub backup_plan: Option<String>,
+    /// The heading over the backup plan.
+    pub backup_plan_title: String,
     /// A banner when the agreement needs the client's signature.
     pub banner: Option<Button>,
     /// Every button, in display order: crisis resources first when the client
@@ -45,6 +47,7 @@ crate::redacted_debug!(Home {
     locked_until,
     callback,
     backup_plan: redacted,
+    backup_plan_title,
     banner,
     actions,
     refresh_at
@@ -135,6 +138,7 @@ pub fn home(store: &mut Store, viewer: &Viewer, id: &AgreementId, now: Timestamp
         locked_until: decision.locked_until,
         callback,
         backup_plan: decision.backup_plan.clone(),
+        backup_plan_title: words.get("home-backup-plan-title"),
         banner,
         actions: actions(viewer, id, &decision),
         refresh_at: refresh_at(&decision),

@@ -11,10 +11,11 @@
 //! sentence, rule or validation lives in them, so a journey is tested end to end
 //! here in milliseconds, and the CLI prints the same records (`coachline screen`).
 //!
-//! The client's screens: [`home()`], [`before_call`], [`during_call`], [`after_call`],
-//! [`report`], [`agreement()`], [`pairing`], [`sync()`]. The therapist's: [`clients`],
-//! [`client`], [`session_prep`], [`editor`], [`invite`], and [`agreement()`] and
-//! [`sync()`] too.
+//! Where an app starts: [`start`], then [`welcome`] on a new phone. The client's
+//! screens: [`home()`], [`before_call`], [`during_call`], [`after_call`], [`report`],
+//! [`agreement()`], [`pairing`], [`sync()`]. The therapist's: [`clients`],
+//! [`new_client`], [`client`], [`session_prep`], [`editor`], [`invite`], and
+//! [`agreement()`] and [`sync()`] too.
 
 mod action;
 mod agreement;
@@ -22,6 +23,7 @@ mod call;
 mod clients;
 mod contact;
 mod home;
+mod onboarding;
 mod pairing;
 mod report;
 mod session_prep;
@@ -39,6 +41,9 @@ pub use call::{
 pub use clients::{client, clients, Attention, Client, ClientRow, Clients, LogLine};
 pub use contact::uris;
 pub use home::{home, CallbackNotice, Home};
+pub use onboarding::{
+    new_client, start, welcome, NewClient, NewClientDraft, Welcome, WelcomeDraft,
+};
 pub use pairing::{invite, pairing, sync, Invite, Pairing, SyncScreen};
 pub use report::{report, Report, ReportDraft, ReportWhen};
 pub use session_prep::{session_prep, SessionPrep, UrgePoint, WeekOfCalls, Window};

@@ -84,8 +84,12 @@ pub struct Report {
     pub agreement: AgreementId,
     pub title: String,
     pub intro: String,
+    /// The heading over `behaviors`.
+    pub behavior_label: String,
     /// The agreement's behaviours, then "rather not say" (value empty).
     pub behaviors: Vec<Choice>,
+    /// The heading over `when`.
+    pub when_label: String,
     pub when: Vec<Choice>,
     pub when_problem: Option<String>,
     /// What happens next under the 24-hour rule, for this report.
@@ -103,7 +107,9 @@ crate::redacted_debug!(Report {
     agreement,
     title,
     intro,
+    behavior_label,
     behaviors,
+    when_label,
     when,
     when_problem,
     next,
@@ -197,6 +203,8 @@ pub fn report(
         agreement: id.clone(),
         title: words.get("report-title"),
         intro: words.get("report-intro"),
+        behavior_label: words.get("report-which"),
+        when_label: words.get("report-when"),
         behaviors,
         when,
         can_submit: when_problem.is_none() && !unknown,

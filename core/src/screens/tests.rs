@@ -764,3 +764,114 @@ fn bad_input_to_a_screen_or_an_action_is_a_typed_error_and_changes_nothing() {
     assert_eq!(p.client.heads(&p.id).unwrap(), heads, "nothing was written");
     assert!(p.client.take_changed().is_empty());
 }
+
+#[test]
+fn a_new_phone_starts_at_welcome_and_each_party_lands_where_they_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let viewer = new_york();
+    let now = monday_10am();
+    let mut therapist = Store::open(dir.path().join("t.db"), &test_key()).unwrap();
+    assert_eq!(start(&mut therapist).unwrap(), Route::Welcome);
+    let empty = welcome(&viewer, &WelcomeDraft::default());
+    assert!(!empty.can_submit && empty.name.problem.is_none());
+    all_words_resolved(&empty);
+    let two_lines = WelcomeDraft {
+        role: Some(Role::Therapist),
+        name: "Dr\nT".into(),
+    };
+    assert_eq!(
+        welcome(&viewer, &two_lines).name.problem.as_deref(),
+        Some("Enter a name on one line, up to 200 characters.")
+    );
+    let draft = WelcomeDraft {
+        role: Some(Role::Therapist),
+        name: "Dr T".into(),
+    };
+    let submit = welcome(&viewer, &draft).submit.action;
+    let effects = act(&mut therapist, &viewer, submit, now).unwrap();
+    assert!(matches!(
+        &effects[..],
+        [Effect::Show {
+            route: Route::Clients
+        }]
+    ));
+
+    let clients = clients(&mut therapist, &viewer, now).unwrap();
+    assert_eq!(
+        clients.invite.action,
+        Action::Open {
+            route: Route::NewClient
+        }
+    );
+    let form = new_client(
+        &viewer,
+        &NewClientDraft {
+            client_name: "Casey".into(),
+        },
+    );
+    all_words_resolved(&form);
+    let effects = act(&mut therapist, &viewer, form.submit.action, now).unwrap();
+    let Some(Effect::Show {
+        route: Route::Editor { agreement },
+    }) = effects.last()
+    else {
+        panic!("a new agreement opens in the editor");
+    };
+    assert_eq!(
+        therapist
+            .agreement_shared(agreement)
+            .unwrap()
+            .terms
+            .time_zone
+            .name(),
+        "America/New_York",
+        "drafted in the therapist's zone"
+    );
+
+    let mut client = Store::open(dir.path().join("c.db"), &test_key()).unwrap();
+    let draft = WelcomeDraft {
+        role: Some(Role::Client),
+        name: "Casey".into(),
+    };
+    let effects = act(&mut client, &viewer, Action::CreateIdentity { draft }, now).unwrap();
+    assert!(matches!(
+        &effects[..],
+        [Effect::Show {
+            route: Route::Pairing
+        }]
+    ));
+    let code = therapist.invite(agreement, now).unwrap();
+    act(&mut client, &viewer, Action::Join { invitation: code }, now).unwrap();
+    assert_eq!(
+        start(&mut client).unwrap(),
+        Route::Sync {
+            agreement: agreement.clone()
+        },
+        "joined, waiting for the agreement"
+    );
+    let mut p = Phones {
+        _dir: dir,
+        therapist,
+        client,
+        id: agreement.clone(),
+    };
+    quiesce(&mut p, now);
+    assert_eq!(
+        start(&mut p.client).unwrap(),
+        Route::Home {
+            agreement: p.id.clone()
+        }
+    );
+    let twice = act(
+        &mut p.client,
+        &viewer,
+        Action::CreateIdentity {
+            draft: WelcomeDraft {
+                role: Some(Role::Client),
+                name: "Casey".into(),
+            },
+        },
+        now,
+    );
+    assert!(matches!(twice, Err(crate::Error::AlreadyInitialized)));
+}

@@ -56,6 +56,22 @@ status-allowed = { $overdue ->
    *[no] You can call your therapist now.
 }
 
+## A new phone
+
+welcome-title = Welcome to Coachline
+welcome-intro = Coachline keeps your phone coaching agreement, your calls and the 24-hour rule on this phone, private and encrypted.
+welcome-role = Who will use this phone?
+welcome-client = I am the client
+welcome-therapist = I am the therapist
+welcome-name = Your name
+welcome-submit = Start
+problem-name = Enter a name on one line, up to 200 characters.
+new-client-title = A new client
+new-client-intro = This drafts an agreement from the standard form. Set your phone hours, then invite your client's phone.
+new-client-name = Client's name
+new-client-submit = Draft the agreement
+client-invite = Invite the client's phone
+
 ## Client: Home
 
 home-allowed-headline = You can call now
@@ -75,6 +91,7 @@ home-call-resource = Call { $name }
 home-text-resource = Text { $name }
 home-resource = { $name }: { $contact }
 home-report-behavior = Report a behaviour
+home-backup-plan-title = Your backup plan
 home-read-agreement = Read your agreement
 
 ## Client: before, during and after a call
@@ -93,6 +110,7 @@ reason-coaching = Coaching in a hard moment
 reason-clarification = A question about a skill
 reason-repair = Repairing our relationship
 reason-news = Sharing good news
+add-skill = Add
 urge-none = 0 (none)
 urge-strongest = 5 (strongest)
 problem-reason = Choose what the call is about.
@@ -116,6 +134,8 @@ after-call-submit = Save
 report-title = Report a behaviour
 report-submit = Report it
 report-intro = Telling your therapist is part of the work. You do not have to name it.
+report-which = Which behaviour? (optional)
+report-when = When did it happen?
 report-rather-not-say = I would rather not say
 report-when-now = Just now
 report-when-hours-ago = { $hours ->
@@ -134,6 +154,8 @@ role-client = client
 role-therapist = therapist
 agreement-title = Phone coaching agreement
 agreement-sign = Sign the agreement
+agreement-changed = Changed since you both signed
+agreement-proposed = Proposed, waiting for both signatures
 agreement-status-active = Signed by you both: this is what applies.
 agreement-status-you = Waiting for your signature. Until you both sign, the version you both signed before still applies.
 agreement-status-both = Waiting for both signatures.
