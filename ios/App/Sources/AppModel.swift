@@ -71,23 +71,11 @@ final class AppModel: ObservableObject {
         }
     }
 
-    /// Where the app opens: the therapist's clients, the client's only agreement's Home,
-    /// or pairing for a client without one.
+    /// Where the app opens, as the core decides it: Welcome on a new phone, the
+    /// therapist's clients, the client's Home (or Pairing, or Sync while the joined
+    /// agreement is on its way).
     private func openFirstScreen(_ session: CoachlineSession) throws {
-        guard let me = try session.store.identity() else {
-            route = nil // onboarding: the core has no screen for it yet
-            return
-        }
-        switch me.role {
-        case .therapist:
-            try session.send(.open(route: .clients))
-        case .client:
-            if let id = try? session.store.defaultAgreementId() {
-                try session.send(.open(route: .home(agreementId: id)))
-            } else {
-                try session.send(.open(route: .pairing))
-            }
-        }
+        try session.openFirstScreen()
     }
 
     /// Sends a button's action; a refused one shows nothing new (the form already

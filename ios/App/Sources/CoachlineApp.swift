@@ -80,6 +80,10 @@ struct ScreenView: View {
 
     var body: some View {
         switch route {
+        case .welcome:
+            WelcomeView(session: session)
+        case .newClient:
+            NewClientView(session: session)
         case let .home(id):
             if let home = try? session.home(id) { HomeView(home) }
         case let .beforeCall(id):

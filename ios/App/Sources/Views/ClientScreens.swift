@@ -187,3 +187,28 @@ struct SyncView: View {
         .navigationTitle(sync.title)
     }
 }
+
+/// A new phone: whose it is (the first screen of either app).
+struct WelcomeView: View {
+    let session: CoachlineSession
+    @State private var draft = WelcomeDraft(role: nil, name: "")
+
+    var body: some View {
+        let screen = session.welcome(draft)
+        Form {
+            Section { Text(screen.intro) }
+            FieldView(field: screen.role) {
+                ChoicePicker(choices: screen.roles) { value in
+                    draft.role = value == "therapist" ? .therapist : .client
+                }
+            }
+            FieldView(field: screen.name) {
+                TextField("", text: $draft.name).textContentType(.name)
+            }
+            Section {
+                ActionButton(button: screen.submit).disabled(!screen.canSubmit)
+            }
+        }
+        .navigationTitle(screen.title)
+    }
+}

@@ -163,3 +163,23 @@ struct EditorView: View {
         }
     }
 }
+
+/// A therapist drafts an agreement for a new client.
+struct NewClientView: View {
+    let session: CoachlineSession
+    @State private var draft = NewClientDraft(clientName: "")
+
+    var body: some View {
+        let screen = session.newClient(draft)
+        Form {
+            Section { Text(screen.intro) }
+            FieldView(field: screen.name) {
+                TextField("", text: $draft.clientName)
+            }
+            Section {
+                ActionButton(button: screen.submit).disabled(!screen.canSubmit)
+            }
+        }
+        .navigationTitle(screen.title)
+    }
+}

@@ -184,6 +184,20 @@ public final class CoachlineSession: @unchecked Sendable {
         try screens.pairing(code: code, nowMs: clock.nowMs())
     }
 
+    public func welcome(_ draft: WelcomeDraft) -> Welcome {
+        screens.welcome(draft: draft)
+    }
+
+    public func newClient(_ draft: NewClientDraft) -> NewClient {
+        screens.newClient(draft: draft)
+    }
+
+    /// The screen the app opens on, as the core decides it (Welcome on a new phone,
+    /// Clients for a therapist, Home, Sync or Pairing for a client): moves `route`.
+    public func openFirstScreen() throws {
+        route.set(try screens.start())
+    }
+
     // MARK: Actions
 
     /// Applies what the person did (a button's `action`) at the session's clock:

@@ -259,6 +259,25 @@ final class CoachlineSessionTests: XCTestCase {
         XCTAssertEqual(client.session.route.value, .home(agreementId: id))
         XCTAssertTrue(client.effects.all.isEmpty)
     }
+
+    func test_a_new_phone_opens_at_welcome_and_a_client_goes_on_to_pairing() throws {
+        let dir = try temporaryDirectory(for: self)
+        let clock = TestClock(MONDAY_MORNING)
+        let transport = try DirectorySyncTransport(outbox: dir.appendingPathComponent("out"), inbox: dir.appendingPathComponent("in"))
+        let session = try CoachlineSession(
+            path: dir.appendingPathComponent("new.db").path, keys: TestKey(), clock: clock,
+            timeZone: NEW_YORK, effects: PerformedEffects(), transport: transport
+        )
+        defer { session.close() }
+        try session.openFirstScreen()
+        XCTAssertEqual(session.route.value, Route.welcome)
+        let blank = session.welcome(WelcomeDraft(role: nil, name: ""))
+        XCTAssertFalse(blank.canSubmit)
+        let filled = session.welcome(WelcomeDraft(role: .client, name: "Sam"))
+        XCTAssertTrue(filled.canSubmit)
+        try session.send(filled.submit.action)
+        XCTAssertEqual(session.route.value, Route.pairing)
+    }
 }
 
 /// The CoachlineError `body` throws, or nil (a failure) when it throws none or another.
