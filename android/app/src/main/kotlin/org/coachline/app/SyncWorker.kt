@@ -5,6 +5,7 @@ import androidx.work.CoroutineWorker
 import androidx.work.WorkerParameters
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.withContext
+import org.coachline.CoachlineException
 
 /**
  * The sync the core scheduled (Effect.ScheduleSync): every agreement's due messages
@@ -14,7 +15,10 @@ import kotlinx.coroutines.withContext
 class SyncWorker(context: Context, params: WorkerParameters) : CoroutineWorker(context, params) {
     override suspend fun doWork(): Result = withContext(Dispatchers.IO) {
         val session = applicationContext.coachline.session
-        for (agreement in session.store.listAgreements()) session.syncNow(agreement.id)
+        for (agreement in session.store.listAgreements()) {
+            // An agreement not paired yet has nothing to sync; the others still do.
+            try { session.syncNow(agreement.id) } catch (e: CoachlineException) { }
+        }
         Result.success()
     }
 

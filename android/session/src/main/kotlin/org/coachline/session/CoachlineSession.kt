@@ -231,19 +231,15 @@ class CoachlineSession private constructor(
     data class SyncResult(val sent: Int, val applied: Int, val refused: Int)
 
     /**
-     * Sends every message due for [agreementId] through the transport, then applies
-     * every message the transport received for it. Messages the core refuses
-     * (replayed, tampered, not for this phone) are counted and dropped: one bad file
-     * must not stop the rest. The screens follow through the change notification.
+     * Applies every message the transport received for [agreementId], then sends every
+     * message due for it (received first: a pairing's first answer is due only once
+     * the other phone's hello is in). Messages the core refuses (replayed, tampered,
+     * not for this phone) are counted and dropped: one bad file must not stop the
+     * rest. The screens follow through the change notification. Throws the core's
+     * error when the agreement has no paired phone yet.
      */
     fun syncNow(agreementId: String): SyncResult {
         val now = clock.nowMs()
-        var sent = 0
-        while (true) {
-            val message = store.syncNext(agreementId, now) ?: break
-            transport.send(agreementId, message)
-            sent++
-        }
         var applied = 0
         var refused = 0
         for (message in transport.receive(agreementId)) {
@@ -253,6 +249,12 @@ class CoachlineSession private constructor(
             } catch (e: CoachlineException.SyncRejected) {
                 refused++
             }
+        }
+        var sent = 0
+        while (true) {
+            val message = store.syncNext(agreementId, now) ?: break
+            transport.send(agreementId, message)
+            sent++
         }
         return SyncResult(sent, applied, refused)
     }

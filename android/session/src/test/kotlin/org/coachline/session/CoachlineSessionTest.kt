@@ -8,6 +8,7 @@ import kotlinx.coroutines.flow.first
 import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.withTimeout
 import org.coachline.Action
+import org.coachline.AfterCallDraft
 import org.coachline.Attention
 import org.coachline.BackupSeal
 import org.coachline.ButtonKind
@@ -26,7 +27,7 @@ import kotlin.test.assertEquals
 import kotlin.test.assertFalse
 import kotlin.test.assertIs
 import kotlin.test.assertNotEquals
-import kotlin.test.assertNull
+import kotlin.test.assertNotNull
 import kotlin.test.assertTrue
 
 /** The Android app's session on the JVM, against the real library and real store files. */
@@ -90,7 +91,7 @@ class CoachlineSessionTest {
             val revision = session.revision(pair.id)
             val before = home.value
             assertTrue(before.canCall)
-            assertNull(session.nextRefreshAtMs.value)
+            assertEquals(before.refreshAtMs, session.nextRefreshAtMs.value, "the phone hours' end is the next refresh")
 
             // A collector on another thread sees the new value arrive.
             val seen = CountDownLatch(1)
@@ -138,7 +139,10 @@ class CoachlineSessionTest {
             assertEquals(Effect.Show(during), started.last())
             pair.client.clock.now = evening + MINUTE
             client.send(client.duringCall(pair.id, during.callId).value.end.action)
+            assertEquals(Route.AfterCall(pair.id, during.callId), client.route.value)
+            client.send(Action.EndCall(pair.id, during.callId, AfterCallDraft(listOf(), null, false)))
             assertEquals(Route.Home(pair.id), client.route.value)
+            assertNotNull(client.home(pair.id).value.callback, "the client waits for a call back")
 
             // The therapist's list, kept, before the client's news arrives: the locked-out client first.
             pair.therapist.clock.now = at("2026-03-03T15:30:00Z")
@@ -148,7 +152,7 @@ class CoachlineSessionTest {
             therapist.store.importAgreement(client.store.exportAgreement(pair.id, BackupSeal.Plain))
             assertEquals(listOf(pair.id, other), clients.value.rows.map { it.agreementId })
             assertEquals(listOf(Attention.OVERDUE_CALLBACK), clients.value.rows[0].attention)
-            therapist.send(clients.value.rows[0].open)
+            therapist.send(clients.value.rows[0].open.action)
             assertEquals(Route.Client(pair.id), therapist.route.value)
         }
     }
@@ -175,18 +179,19 @@ class CoachlineSessionTest {
                 assertEquals(Route.Sync(id), c.session.route.value)
                 assertIs<Effect.ScheduleSync>(c.effects.performed.single())
                 val clientSync = c.session.sync(id)
-                assertFalse(clientSync.value.paired)
+                val beforeSync = clientSync.value
 
                 fun converge() {
                     repeat(10) {
-                        val moved = c.session.syncNow(id).sent + t.session.syncNow(id).sent +
-                            c.session.syncNow(id).applied + t.session.syncNow(id).applied
-                        if (moved == 0) return
+                        val (fromClient, fromTherapist) = c.session.syncNow(id) to t.session.syncNow(id)
+                        assertEquals(0, fromClient.refused + fromTherapist.refused)
+                        if (fromClient.sent + fromClient.applied + fromTherapist.sent + fromTherapist.applied == 0) return
                     }
                     error("no quiescence")
                 }
                 converge()
-                assertTrue(clientSync.value.paired, "the client's Sync screen followed the applied messages")
+                assertNotEquals(beforeSync, clientSync.value, "the client's Sync screen followed the applied messages")
+                assertTrue(clientSync.value.paired)
                 assertEquals(emptyList(), toClient.listDirectoryEntries() + toTherapist.listDirectoryEntries())
 
                 clock.now = t0 + MINUTE
