@@ -26,11 +26,14 @@ import org.junit.jupiter.api.io.TempDir
 import kotlin.test.assertEquals
 import kotlin.test.assertFalse
 import kotlin.test.assertIs
-import kotlin.test.assertNotEquals
 import kotlin.test.assertNotNull
 import kotlin.test.assertTrue
 
-/** The Android app's session on the JVM, against the real library and real store files. */
+/**
+ * The Android app's session on the JVM, against the real library and real store files.
+ * Whole screens are compared with a message of our own: a failure names the screen,
+ * never prints its sentences.
+ */
 class CoachlineSessionTest {
     @Test
     fun `a client's session shows Home`(@TempDir dir: Path) {
@@ -45,7 +48,7 @@ class CoachlineSessionTest {
                 assertTrue(home.canCall)
                 assertEquals(Permission.ALLOWED, home.permission)
                 assertTrue(home.actions.any { it.kind == ButtonKind.CALL_THERAPIST })
-                assertEquals(home, session.screens.home(pair.id, MONDAY_MORNING), "the kept value is the core's Home")
+                assertTrue(home == session.screens.home(pair.id, MONDAY_MORNING), "the kept value is not the core's Home")
             }
         }
     }
@@ -105,7 +108,7 @@ class CoachlineSessionTest {
             session.store.reportBehavior(pair.id, null, MONDAY_MORNING, MONDAY_MORNING)
 
             val after = home.value
-            assertNotEquals(before, after)
+            assertTrue(before != after, "Home did not change")
             assertFalse(after.canCall)
             assertEquals(Permission.LOCKED_OUT, after.permission)
             assertEquals(1L, revision.value)
@@ -118,7 +121,7 @@ class CoachlineSessionTest {
             assertEquals(0, run { pair.client.clock.now -= 1; session.refreshDue() })
             pair.client.clock.now += 1
             assertTrue(session.refreshDue() >= 1)
-            assertNotEquals(after, home.value)
+            assertTrue(after != home.value, "Home did not change at its refresh instant")
         }
     }
 
@@ -190,7 +193,7 @@ class CoachlineSessionTest {
                     error("no quiescence")
                 }
                 converge()
-                assertNotEquals(beforeSync, clientSync.value, "the client's Sync screen followed the applied messages")
+                assertTrue(beforeSync != clientSync.value, "the client's Sync screen did not follow the applied messages")
                 assertTrue(clientSync.value.paired)
                 assertEquals(emptyList(), toClient.listDirectoryEntries() + toTherapist.listDirectoryEntries())
 
@@ -206,9 +209,9 @@ class CoachlineSessionTest {
                 val report = c.session.screens.report(id, ReportDraft(null, ReportWhen.Now), MONDAY_MORNING)
                 c.session.send(report.submit.action)
                 assertFalse(onClient.value.canCall)
-                assertNotEquals(onClient.value.headline, onTherapist.value.headline, "not there yet")
+                assertTrue(onClient.value.headline != onTherapist.value.headline, "the report reached the therapist before any sync")
                 converge()
-                assertEquals(onClient.value, onTherapist.value)
+                assertTrue(onClient.value == onTherapist.value, "the two phones' Homes differ after sync")
                 assertEquals(Permission.LOCKED_OUT, onTherapist.value.permission)
             }
         }
