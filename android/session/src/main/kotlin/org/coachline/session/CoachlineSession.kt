@@ -101,14 +101,13 @@ class CoachlineSession private constructor(
             } finally {
                 key.fill(0)
             }
-            val screens = try {
-                store.screens(timeZone, language)
+            try {
+                return CoachlineSession(store, store.screens(timeZone, language), clock, effects, transport)
             } catch (e: Exception) {
-                store.closeStore()
+                store.closeStore() // a bad zone, an unreadable identity: nothing stays open
                 store.destroy()
                 throw e
             }
-            return CoachlineSession(store, screens, clock, effects, transport)
         }
 
         /** Where a person starts: a therapist on their clients, a client on their agreement's Home (or pairing). */
