@@ -1,0 +1,350 @@
+package org.coachline.session
+
+import java.util.concurrent.ConcurrentHashMap
+import java.util.concurrent.atomic.AtomicBoolean
+import kotlinx.coroutines.flow.MutableStateFlow
+import kotlinx.coroutines.flow.StateFlow
+import kotlinx.coroutines.flow.asStateFlow
+import kotlinx.coroutines.flow.update
+import org.coachline.Action
+import org.coachline.AgreementScreen
+import org.coachline.ChangeListener
+import org.coachline.Client
+import org.coachline.Clients
+import org.coachline.CoachlineException
+import org.coachline.CoachlineScreens
+import org.coachline.CoachlineStore
+import org.coachline.DuringCall
+import org.coachline.Effect
+import org.coachline.Home
+import org.coachline.HomeScreen
+import org.coachline.IdentityInfo
+import org.coachline.Invite
+import org.coachline.Role
+import org.coachline.Route
+import org.coachline.SessionPrep
+import org.coachline.SyncRejection
+import org.coachline.SyncScreen
+
+/**
+ * One store, open, for one viewer: its screens as observable values, the route the
+ * person is on, and the one way to act on them ([send]).
+ *
+ * Screens are computed by the core. A screen asked for once (e.g. [home]) is kept
+ * and computed again when the core says its agreement changed (a local write, an
+ * import, an applied sync message: the store's [ChangeListener]), and when the clock
+ * reaches its `refreshAtMs` and the app calls [refreshDue] (the session starts no
+ * timer of its own: the app schedules one at [nextRefreshAtMs]). Nothing polls.
+ *
+ * Thread-safe: the listener runs on whichever thread made the change, and each
+ * screen's value is computed and set under that screen's own lock, so a value never
+ * goes back to an older state.
+ */
+class CoachlineSession private constructor(
+    /** The open store, for what no screen does yet (creating an identity, an agreement). */
+    val store: CoachlineStore,
+    /** The viewer's screens, for forms computed from a draft the UI holds. */
+    val screens: CoachlineScreens,
+    private val clock: Clock,
+    private val effects: EffectHandler,
+    private val transport: SyncTransport,
+) : AutoCloseable {
+    private val closed = AtomicBoolean(false)
+    private val watched = ConcurrentHashMap<ScreenKey, Watched<*>>()
+    private val homeHandles = ConcurrentHashMap<String, HomeScreen>()
+    private val revisions = ConcurrentHashMap<String, MutableStateFlow<Long>>()
+    private val routeStack = ArrayDeque<Route>()
+    private val routeFlow = MutableStateFlow<Route?>(null)
+    private val nextRefresh = MutableStateFlow<Long?>(null)
+
+    /** Agreements recomputed by the listener during the current [send], on this thread. */
+    private val refreshedDuringSend = ThreadLocal<MutableSet<String>?>()
+
+    private val listener = object : ChangeListener {
+        override fun agreementChanged(agreementId: String) {
+            if (closed.get()) return
+            refreshedDuringSend.get()?.add(agreementId)
+            recompute(agreementId)
+        }
+    }
+    private val listenerHandle = store.addChangeListener(listener)
+
+    /** The screen the person is on; null until the store has an identity. Follows [Effect.Show]. */
+    val route: StateFlow<Route?> = routeFlow.asStateFlow()
+
+    /** When the earliest screen kept goes stale by the clock: call [refreshDue] then. */
+    val nextRefreshAtMs: StateFlow<Long?> = nextRefresh.asStateFlow()
+
+    init {
+        routeFlow.value = startRoute(store.identity())
+        routeFlow.value?.let { routeStack.addLast(it) }
+    }
+
+    companion object {
+        /**
+         * Opens the store at [storePath] with the key from [keys] (zeroed once used),
+         * for a viewer in [timeZone] (IANA, the phone's zone) and [language] (BCP 47;
+         * English when null).
+         */
+        fun open(
+            storePath: String,
+            keys: StoreKeyProvider,
+            clock: Clock,
+            timeZone: String,
+            language: String? = null,
+            effects: EffectHandler,
+            transport: SyncTransport,
+        ): CoachlineSession {
+            val key = keys.storeKey()
+            val store = try {
+                CoachlineStore.open(storePath, key)
+            } finally {
+                key.fill(0)
+            }
+            try {
+                return CoachlineSession(store, store.screens(timeZone, language), clock, effects, transport)
+            } catch (e: Exception) {
+                store.closeStore() // a bad zone, an unreadable identity: nothing stays open
+                store.destroy()
+                throw e
+            }
+        }
+
+        /** Where a person starts: a therapist on their clients, a client on their agreement's Home (or pairing). */
+        private fun CoachlineSession.startRoute(identity: IdentityInfo?): Route? = when (identity?.role) {
+            null -> null
+            Role.THERAPIST -> Route.Clients
+            Role.CLIENT -> store.listAgreements().firstOrNull()?.let { Route.Home(it.id) } ?: Route.Pairing
+        }
+    }
+
+    /** Creates this phone's identity (first run) and puts the person on their first screen. */
+    fun createIdentity(role: Role, name: String): IdentityInfo {
+        val identity = store.createIdentity(role, name, clock.nowMs())
+        synchronized(routeStack) {
+            routeStack.clear()
+            startRoute(identity)?.let { routeStack.addLast(it) }
+            routeFlow.value = routeStack.lastOrNull()
+        }
+        return identity
+    }
+
+    // --- Screens, kept and recomputed -------------------------------------------------
+
+    /** Agreement [agreementId]'s Home. */
+    fun home(agreementId: String): StateFlow<Home> = watch(ScreenKey.Home(agreementId), Home::refreshAtMs) { now ->
+        homeHandles.computeIfAbsent(agreementId) { screens.homeScreen(it) }.at(now)
+    }
+
+    /** The therapist's clients, most pressing first; recomputed when any agreement changes. */
+    fun clients(): StateFlow<Clients> = watch(ScreenKey.Clients, { null }) { now -> screens.clients(now) }
+
+    fun client(agreementId: String): StateFlow<Client> =
+        watch(ScreenKey.Client(agreementId), { null }) { now -> screens.client(agreementId, now) }
+
+    fun agreement(agreementId: String): StateFlow<AgreementScreen> =
+        watch(ScreenKey.Agreement(agreementId), { null }) { screens.agreement(agreementId) }
+
+    fun sessionPrep(agreementId: String): StateFlow<SessionPrep> =
+        watch(ScreenKey.SessionPrep(agreementId), { null }) { now -> screens.sessionPrep(agreementId, now) }
+
+    fun invite(agreementId: String): StateFlow<Invite> =
+        watch(ScreenKey.Invite(agreementId), Invite::refreshAtMs) { now -> screens.invite(agreementId, now) }
+
+    fun sync(agreementId: String): StateFlow<SyncScreen> =
+        watch(ScreenKey.Sync(agreementId), { null }) { now -> screens.sync(agreementId, now) }
+
+    fun duringCall(agreementId: String, callId: String): StateFlow<DuringCall> =
+        watch(ScreenKey.DuringCall(agreementId, callId), DuringCall::refreshAtMs) { now ->
+            screens.duringCall(agreementId, callId, now)
+        }
+
+    /**
+     * A counter that goes up each time agreement [agreementId] changes: forms computed
+     * from a draft the UI holds (before and after a call, a report, the editor) are
+     * computed again when it moves.
+     */
+    fun revision(agreementId: String): StateFlow<Long> =
+        revisions.computeIfAbsent(agreementId) { MutableStateFlow(0L) }.asStateFlow()
+
+    /** Stops keeping the screens of [agreementId] (the UI left them). */
+    fun forget(agreementId: String) {
+        watched.keys.removeIf { it.agreementId == agreementId }
+        revisions.remove(agreementId)
+        homeHandles.remove(agreementId)?.destroy()
+        updateNextRefresh()
+    }
+
+    // --- Acting ----------------------------------------------------------------------------
+
+    /**
+     * Applies [action] (a button's) at the clock's now: the route follows
+     * [Effect.Show], the screens of an agreement follow [Effect.Refresh] (unless the
+     * change notification already recomputed them), every other effect goes to the
+     * [EffectHandler], in order. Returns the effects. A refused action throws the
+     * core's typed [CoachlineException] and changes nothing.
+     */
+    fun send(action: Action): List<Effect> {
+        val refreshed = mutableSetOf<String>()
+        refreshedDuringSend.set(refreshed)
+        val result = try {
+            screens.act(action, clock.nowMs())
+        } finally {
+            refreshedDuringSend.set(null)
+        }
+        for (effect in result) {
+            when (effect) {
+                is Effect.Show -> show(effect.route)
+                is Effect.Refresh -> if (refreshed.add(effect.agreementId)) recompute(effect.agreementId)
+                else -> effects.perform(effect)
+            }
+        }
+        return result
+    }
+
+    /** Goes to [route] (as [Effect.Show] does), keeping where the person came from for [back]. */
+    fun show(route: Route) {
+        synchronized(routeStack) {
+            if (routeStack.lastOrNull() == route) return
+            val existing = routeStack.indexOf(route)
+            if (existing >= 0) {
+                while (routeStack.size > existing + 1) routeStack.removeLast()
+            } else {
+                routeStack.addLast(route)
+            }
+            routeFlow.value = route
+        }
+    }
+
+    /** Back to the previous screen; false when already on the first one (the app then closes). */
+    fun back(): Boolean = synchronized(routeStack) {
+        if (routeStack.size <= 1) return false
+        routeStack.removeLast()
+        routeFlow.value = routeStack.last()
+        true
+    }
+
+    // --- Sync ---------------------------------------------------------------------------
+
+    /** What [syncNow] did. */
+    data class SyncResult(val sent: Int, val applied: Int, val refused: Int)
+
+    /**
+     * Applies every message the transport received for [agreementId], then sends every
+     * message due for it (received first: a pairing's first answer is due only once
+     * the other phone's hello is in). Messages the core refuses (replayed, tampered,
+     * not for this phone) are counted and dropped: one bad file must not stop the
+     * rest. The screens follow through the change notification. Throws the core's
+     * error when the agreement has no paired phone yet.
+     */
+    fun syncNow(agreementId: String): SyncResult {
+        val now = clock.nowMs()
+        var applied = 0
+        var refused = 0
+        for (message in transport.receive(agreementId)) {
+            try {
+                store.syncReceive(message, now)
+                applied++
+            } catch (e: CoachlineException.SyncRejected) {
+                refused++
+            }
+        }
+        var sent = 0
+        while (true) {
+            val message = store.syncNext(agreementId, now) ?: break
+            transport.send(agreementId, message)
+            sent++
+        }
+        return SyncResult(sent, applied, refused)
+    }
+
+    // --- The clock ----------------------------------------------------------------------
+
+    /** Recomputes every kept screen whose `refreshAtMs` has come; returns how many. */
+    fun refreshDue(): Int {
+        val now = clock.nowMs()
+        var n = 0
+        for (entry in watched.values) if (entry.isDue(now)) { entry.recompute(); n++ }
+        updateNextRefresh()
+        return n
+    }
+
+    /**
+     * Recomputes every kept screen (the app coming back to the foreground): screens
+     * without a `refreshAtMs` (Clients) may still change with the clock.
+     */
+    fun refreshAll() {
+        for (entry in watched.values) entry.recompute()
+        updateNextRefresh()
+    }
+
+    /** Removes the change listener and closes the store. */
+    override fun close() {
+        if (!closed.compareAndSet(false, true)) return
+        store.removeChangeListener(listenerHandle)
+        watched.clear()
+        homeHandles.values.forEach { it.destroy() }
+        homeHandles.clear()
+        screens.destroy()
+        store.closeStore() // waits for a call in progress, then releases the database
+        store.destroy()
+    }
+
+    // --- Internals ------------------------------------------------------------------------
+
+    private fun recompute(agreementId: String) {
+        revisions[agreementId]?.update { it + 1 }
+        for ((key, entry) in watched) {
+            if (key.agreementId == null || key.agreementId == agreementId) entry.recompute()
+        }
+        updateNextRefresh()
+    }
+
+    private fun updateNextRefresh() {
+        nextRefresh.value = watched.values.mapNotNull { it.refreshAt() }.minOrNull()
+    }
+
+    private fun <T> watch(key: ScreenKey, refreshAt: (T) -> Long?, compute: (Long) -> T): StateFlow<T> {
+        check(!closed.get()) { "session closed" }
+        @Suppress("UNCHECKED_CAST")
+        val entry = watched.computeIfAbsent(key) { Watched(key.agreementId, refreshAt, compute) } as Watched<T>
+        updateNextRefresh()
+        return entry.flow
+    }
+
+    private inner class Watched<T>(
+        val agreementId: String?,
+        private val refreshAtOf: (T) -> Long?,
+        val compute: (Long) -> T,
+    ) {
+        private val state = MutableStateFlow(compute(clock.nowMs()))
+        val flow: StateFlow<T> = state.asStateFlow()
+
+        fun refreshAt(): Long? = refreshAtOf(state.value)
+
+        fun isDue(now: Long): Boolean = refreshAt()?.let { it <= now } ?: false
+
+        /** Computes the value again; a failure (the agreement gone) keeps the last value. */
+        fun recompute() {
+            synchronized(this) {
+                try {
+                    state.value = compute(clock.nowMs())
+                } catch (e: CoachlineException) {
+                    // Kept as it was: the next change or refresh tries again.
+                }
+            }
+        }
+    }
+}
+
+/** Which kept screen: the agreement it shows (null: every agreement, like Clients). */
+private sealed class ScreenKey(val agreementId: String?) {
+    data class Home(val id: String) : ScreenKey(id)
+    data class Client(val id: String) : ScreenKey(id)
+    data class Agreement(val id: String) : ScreenKey(id)
+    data class SessionPrep(val id: String) : ScreenKey(id)
+    data class Invite(val id: String) : ScreenKey(id)
+    data class Sync(val id: String) : ScreenKey(id)
+    data class DuringCall(val id: String, val callId: String) : ScreenKey(id)
+    data object Clients : ScreenKey(null)
+}
