@@ -9,13 +9,9 @@ import androidx.activity.compose.BackHandler
 import androidx.activity.compose.setContent
 import androidx.compose.foundation.layout.Column
 import androidx.compose.foundation.layout.fillMaxSize
-import androidx.compose.foundation.layout.fillMaxWidth
-import androidx.compose.foundation.layout.padding
 import androidx.compose.foundation.layout.size
 import androidx.compose.foundation.text.selection.SelectionContainer
 import androidx.compose.material3.AlertDialog
-import androidx.compose.material3.Button
-import androidx.compose.material3.OutlinedTextField
 import androidx.compose.material3.Text
 import androidx.compose.material3.TextButton
 import androidx.compose.runtime.Composable
@@ -40,9 +36,11 @@ import org.coachline.AfterCallDraft
 import org.coachline.CallDraft
 import org.coachline.CoachlineException
 import org.coachline.ReportDraft
+import org.coachline.NewClientDraft
 import org.coachline.ReportWhen
-import org.coachline.Role
 import org.coachline.Route
+import org.coachline.TermEditDraft
+import org.coachline.WelcomeDraft
 import org.coachline.session.CoachlineSession
 import org.coachline.ui.CoachlineTheme
 import org.coachline.ui.AfterCallScreen as AfterCallUi
@@ -51,12 +49,15 @@ import org.coachline.ui.BeforeCallScreen as BeforeCallUi
 import org.coachline.ui.ClientScreen as ClientUi
 import org.coachline.ui.ClientsScreen as ClientsUi
 import org.coachline.ui.DuringCallScreen as DuringCallUi
+import org.coachline.ui.EditorScreen as EditorUi
 import org.coachline.ui.HomeScreen as HomeUi
 import org.coachline.ui.InviteScreen as InviteUi
+import org.coachline.ui.NewClientScreen as NewClientUi
 import org.coachline.ui.PairingScreen as PairingUi
 import org.coachline.ui.ReportScreen as ReportUi
 import org.coachline.ui.SessionPrepScreen as SessionPrepUi
 import org.coachline.ui.SyncScreen as SyncUi
+import org.coachline.ui.WelcomeScreen as WelcomeUi
 
 /**
  * The one activity: draws the screen the session's route names, sends every button's
@@ -155,7 +156,15 @@ private fun Root(app: CoachlineApp, onFirstScreen: () -> Unit) {
     val modifier = Modifier.fillMaxSize()
     fun now() = System.currentTimeMillis()
     when (val r = route) {
-        null -> Setup(onCreate = { role, name -> scope.launch(Dispatchers.IO) { session.createIdentity(role, name) } })
+        null -> Unit
+        is Route.Welcome -> {
+            var draft by remember { mutableStateOf(WelcomeDraft()) }
+            WelcomeUi(session.screens.welcome(draft), draft, { draft = it }, onAction, modifier)
+        }
+        is Route.NewClient -> {
+            var draft by remember { mutableStateOf(NewClientDraft()) }
+            NewClientUi(session.screens.newClient(draft), draft, { draft = it }, onAction, modifier)
+        }
         is Route.Home -> {
             val home by session.home(r.agreementId).collectAsStateWithLifecycle()
             HomeUi(home, onAction, modifier)
@@ -186,10 +195,11 @@ private fun Root(app: CoachlineApp, onFirstScreen: () -> Unit) {
             val screen by session.agreement(r.agreementId).collectAsStateWithLifecycle()
             AgreementUi(screen, onAction, modifier)
         }
-        // The editor has no Compose screen yet: the agreement it edits is shown instead.
         is Route.Editor -> {
-            val screen by session.agreement(r.agreementId).collectAsStateWithLifecycle()
-            AgreementUi(screen, onAction, modifier)
+            var editing by remember(r) { mutableStateOf<TermEditDraft?>(null) }
+            val revision by session.revision(r.agreementId).collectAsStateWithLifecycle()
+            val screen = remember(editing, revision) { session.screens.editor(r.agreementId, editing) }
+            EditorUi(screen, editing, { editing = it }, onAction, modifier)
         }
         is Route.Pairing -> {
             var code by remember { mutableStateOf("") }
@@ -220,17 +230,3 @@ private fun Root(app: CoachlineApp, onFirstScreen: () -> Unit) {
 }
 
 /** First run: who uses this phone, and their name (kept only in the encrypted store). */
-@Composable
-private fun Setup(onCreate: (Role, String) -> Unit) {
-    var name by remember { mutableStateOf("") }
-    Column(Modifier.fillMaxSize().padding(24.dp)) {
-        Text(stringResource(R.string.setup_title))
-        OutlinedTextField(name, { name = it }, Modifier.fillMaxWidth(), label = { Text(stringResource(R.string.setup_name)) })
-        Button(onClick = { onCreate(Role.CLIENT, name.trim()) }, enabled = name.isNotBlank()) {
-            Text(stringResource(R.string.setup_client))
-        }
-        Button(onClick = { onCreate(Role.THERAPIST, name.trim()) }, enabled = name.isNotBlank()) {
-            Text(stringResource(R.string.setup_therapist))
-        }
-    }
-}

@@ -18,9 +18,7 @@ import org.coachline.DuringCall
 import org.coachline.Effect
 import org.coachline.Home
 import org.coachline.HomeScreen
-import org.coachline.IdentityInfo
 import org.coachline.Invite
-import org.coachline.Role
 import org.coachline.Route
 import org.coachline.SessionPrep
 import org.coachline.SyncRejection
@@ -69,14 +67,14 @@ class CoachlineSession private constructor(
     }
     private val listenerHandle = store.addChangeListener(listener)
 
-    /** The screen the person is on; null until the store has an identity. Follows [Effect.Show]. */
+    /** The screen the person is on, first where the core says the app starts ([CoachlineScreens.start]). Follows [Effect.Show]. */
     val route: StateFlow<Route?> = routeFlow.asStateFlow()
 
     /** When the earliest screen kept goes stale by the clock: call [refreshDue] then. */
     val nextRefreshAtMs: StateFlow<Long?> = nextRefresh.asStateFlow()
 
     init {
-        routeFlow.value = startRoute(store.identity())
+        routeFlow.value = screens.start()
         routeFlow.value?.let { routeStack.addLast(it) }
     }
 
@@ -109,24 +107,6 @@ class CoachlineSession private constructor(
                 throw e
             }
         }
-
-        /** Where a person starts: a therapist on their clients, a client on their agreement's Home (or pairing). */
-        private fun CoachlineSession.startRoute(identity: IdentityInfo?): Route? = when (identity?.role) {
-            null -> null
-            Role.THERAPIST -> Route.Clients
-            Role.CLIENT -> store.listAgreements().firstOrNull()?.let { Route.Home(it.id) } ?: Route.Pairing
-        }
-    }
-
-    /** Creates this phone's identity (first run) and puts the person on their first screen. */
-    fun createIdentity(role: Role, name: String): IdentityInfo {
-        val identity = store.createIdentity(role, name, clock.nowMs())
-        synchronized(routeStack) {
-            routeStack.clear()
-            startRoute(identity)?.let { routeStack.addLast(it) }
-            routeFlow.value = routeStack.lastOrNull()
-        }
-        return identity
     }
 
     // --- Screens, kept and recomputed -------------------------------------------------
@@ -192,6 +172,8 @@ class CoachlineSession private constructor(
         } finally {
             refreshedDuringSend.set(null)
         }
+        // Once this phone has an identity, Welcome is behind it for good.
+        if (action is Action.CreateIdentity) synchronized(routeStack) { routeStack.clear() }
         for (effect in result) {
             when (effect) {
                 is Effect.Show -> show(effect.route)

@@ -4,6 +4,11 @@ import java.nio.file.Path
 import java.util.concurrent.CountDownLatch
 import java.util.concurrent.TimeUnit
 import kotlin.io.path.listDirectoryEntries
+import kotlin.test.assertEquals
+import kotlin.test.assertFalse
+import kotlin.test.assertIs
+import kotlin.test.assertNotNull
+import kotlin.test.assertTrue
 import kotlinx.coroutines.flow.first
 import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.withTimeout
@@ -21,13 +26,9 @@ import org.coachline.ReportWhen
 import org.coachline.Role
 import org.coachline.Route
 import org.coachline.TermKey
+import org.coachline.WelcomeDraft
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.io.TempDir
-import kotlin.test.assertEquals
-import kotlin.test.assertFalse
-import kotlin.test.assertIs
-import kotlin.test.assertNotNull
-import kotlin.test.assertTrue
 
 /**
  * The Android app's session on the JVM, against the real library and real store files.
@@ -168,8 +169,8 @@ class CoachlineSessionTest {
         val clock = TestClock(t0)
         Phone(dir, "therapist", clock, FileSyncTransport(outbox = toClient, inbox = toTherapist, clock)).use { t ->
             Phone(dir, "client", clock, FileSyncTransport(outbox = toTherapist, inbox = toClient, clock)).use { c ->
-                t.session.createIdentity(Role.THERAPIST, "Dr. Rivera")
-                c.session.createIdentity(Role.CLIENT, "Sam")
+                t.session.send(Action.CreateIdentity(WelcomeDraft(Role.THERAPIST, "Dr. Rivera")))
+                c.session.send(Action.CreateIdentity(WelcomeDraft(Role.CLIENT, "Sam")))
                 assertEquals(Route.Pairing, c.session.route.value)
                 val id = t.session.store.createAgreement("Sam", NEW_YORK, t0)
                 t.session.store.setTerm(id, TermKey.AVAILABILITY, "Mon-Fri 09:00-20:00", t0)
@@ -214,6 +215,19 @@ class CoachlineSessionTest {
                 assertTrue(onClient.value == onTherapist.value, "the two phones' Homes differ after sync")
                 assertEquals(Permission.LOCKED_OUT, onTherapist.value.permission)
             }
+        }
+    }
+
+    @Test
+    fun `a new phone opens at Welcome and a client goes on to Pairing`(@TempDir dir: Path) {
+        Phone(dir, "new").use { phone ->
+            assertEquals(Route.Welcome, phone.session.route.value)
+            val blank = phone.session.screens.welcome(WelcomeDraft())
+            assertEquals(false, blank.canSubmit)
+            val filled = phone.session.screens.welcome(WelcomeDraft(Role.CLIENT, "Sam"))
+            phone.session.send(filled.submit.action)
+            assertEquals(Route.Pairing, phone.session.route.value)
+            assertEquals(false, phone.session.back(), "Welcome is not behind Pairing")
         }
     }
 }

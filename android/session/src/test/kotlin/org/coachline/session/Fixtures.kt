@@ -2,12 +2,14 @@ package org.coachline.session
 
 import java.nio.file.Path
 import java.time.Instant
+import kotlin.test.assertEquals
+import org.coachline.Action
 import org.coachline.AgreementStatus
 import org.coachline.BackupSeal
 import org.coachline.Effect
 import org.coachline.Role
 import org.coachline.TermKey
-import kotlin.test.assertEquals
+import org.coachline.WelcomeDraft
 
 fun at(iso: String): Long = Instant.parse(iso).toEpochMilli()
 
@@ -69,8 +71,8 @@ class Pair(dir: Path) : AutoCloseable {
 
     init {
         val t0 = MONDAY_MORNING - HOUR
-        therapist.session.createIdentity(Role.THERAPIST, "Dr. Rivera")
-        client.session.createIdentity(Role.CLIENT, "Sam")
+        therapist.session.send(Action.CreateIdentity(WelcomeDraft(Role.THERAPIST, "Dr. Rivera")))
+        client.session.send(Action.CreateIdentity(WelcomeDraft(Role.CLIENT, "Sam")))
         val t = therapist.session.store
         val c = client.session.store
         id = t.createAgreement("Sam", NEW_YORK, t0)

@@ -11,6 +11,7 @@ import androidx.compose.material3.MaterialTheme
 import androidx.compose.material3.OutlinedTextField
 import androidx.compose.material3.Surface
 import androidx.compose.material3.Text
+import androidx.compose.material3.TextButton
 import androidx.compose.foundation.text.KeyboardActions
 import androidx.compose.foundation.text.KeyboardOptions
 import androidx.compose.runtime.Composable
@@ -73,11 +74,11 @@ fun BeforeCallScreen(
             )
         }
         FieldBlock(screen.tried.copy(hint = null)) {
-            // The suggestions, plus any skill the client typed (added on Done).
+            // The suggestions, plus any skill the client typed (added with Add or Done).
             ToggleChips((screen.suggestions + draft.tried).distinct(), draft.tried) { skill ->
                 onDraftChange(draft.copy(tried = toggled(draft.tried, skill)))
             }
-            OwnSkillField(screen.tried.hint) { skill ->
+            OwnSkillField(screen.tried.hint, screen.addSkill) { skill ->
                 if (skill !in draft.tried) onDraftChange(draft.copy(tried = draft.tried + skill))
             }
         }
@@ -91,12 +92,18 @@ fun BeforeCallScreen(
 }
 
 /**
- * A line to type a skill of one's own; Done adds it to the list above as a ticked
- * chip. Its placeholder is the field's hint ("Pick from the list or type your own").
+ * A line to type a skill of one's own; its Add button (or Done) adds it to the list
+ * above as a ticked chip. Its placeholder is the field's hint ("Pick from the list or
+ * type your own").
  */
 @Composable
-private fun OwnSkillField(hint: String?, onAdd: (String) -> Unit) {
+internal fun OwnSkillField(hint: String?, addLabel: String, onAdd: (String) -> Unit) {
     var text by remember { mutableStateOf("") }
+    val add = {
+        val skill = text.trim()
+        if (skill.isNotEmpty()) onAdd(skill)
+        text = ""
+    }
     OutlinedTextField(
         value = text,
         onValueChange = { text = it },
@@ -104,11 +111,12 @@ private fun OwnSkillField(hint: String?, onAdd: (String) -> Unit) {
         singleLine = true,
         textStyle = MaterialTheme.typography.bodyLarge,
         keyboardOptions = KeyboardOptions(imeAction = ImeAction.Done),
-        keyboardActions = KeyboardActions(onDone = {
-            val skill = text.trim()
-            if (skill.isNotEmpty()) onAdd(skill)
-            text = ""
-        }),
+        keyboardActions = KeyboardActions(onDone = { add() }),
+        trailingIcon = {
+            TextButton(onClick = add, enabled = text.isNotBlank(), modifier = Modifier.heightIn(min = MinTarget)) {
+                Text(addLabel, style = MaterialTheme.typography.titleMedium)
+            }
+        },
         modifier = Modifier.fillMaxWidth().heightIn(min = MinTarget),
     )
 }
@@ -150,9 +158,12 @@ fun AfterCallScreen(
         ChoiceRows(screen.outcomes) { choice ->
             onDraftChange(draft.copy(answered = choice.value == "completed"))
         }
-        FieldBlock(screen.suggested) {
-            ToggleChips(screen.suggestions, draft.suggested) { skill ->
+        FieldBlock(screen.suggested.copy(hint = null)) {
+            ToggleChips((screen.suggestions + draft.suggested).distinct(), draft.suggested) { skill ->
                 onDraftChange(draft.copy(suggested = toggled(draft.suggested, skill)))
+            }
+            OwnSkillField(screen.suggested.hint, screen.addSkill) { skill ->
+                if (skill !in draft.suggested) onDraftChange(draft.copy(suggested = draft.suggested + skill))
             }
         }
         FieldBlock(screen.urgeAfter) {

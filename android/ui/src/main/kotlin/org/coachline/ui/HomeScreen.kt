@@ -66,7 +66,12 @@ fun HomeScreen(screen: Home, onAction: (Action) -> Unit, modifier: Modifier = Mo
                 ActionButton(button, onAction, resourcesFirst = !screen.canCall)
             }
         }
-        screen.backupPlan?.let { plan -> Note(plan) }
+        screen.backupPlan?.let { plan ->
+            Column(verticalArrangement = Arrangement.spacedBy(8.dp)) {
+                Text(screen.backupPlanTitle, style = MaterialTheme.typography.titleMedium, modifier = Modifier.semantics { heading() })
+                Note(plan)
+            }
+        }
     }
 }
 

@@ -51,12 +51,12 @@ fun ReportScreen(
     ScreenColumn(modifier) {
         Title(screen.title)
         Body(screen.intro)
+        Text(screen.behaviorLabel, style = MaterialTheme.typography.titleMedium)
         ChoiceRows(screen.behaviors) { choice ->
             onDraftChange(draft.copy(behaviorId = choice.value.ifEmpty { null }))
         }
-        // Which behaviour, then when: the record has no label for either group,
-        // so a wider gap parts them.
         Column(Modifier.padding(top = 12.dp), verticalArrangement = Arrangement.spacedBy(8.dp)) {
+            Text(screen.whenLabel, style = MaterialTheme.typography.titleMedium)
             ChoiceRows(screen.`when`, isError = screen.whenProblem != null) { choice ->
                 val minutes = choice.value.toUIntOrNull() ?: 0u
                 onDraftChange(draft.copy(`when` = if (minutes == 0u) ReportWhen.Now else ReportWhen.MinutesAgo(minutes)))
@@ -80,6 +80,7 @@ fun AgreementScreen(screen: AgreementScreen, onAction: (Action) -> Unit, modifie
         screen.sign?.let { ActionButton(it, onAction) }
         if (screen.changes.isNotEmpty()) {
             Column(verticalArrangement = Arrangement.spacedBy(4.dp)) {
+                Text(screen.changedLabel, style = MaterialTheme.typography.titleMedium)
                 for (change in screen.changes) Body(change)
             }
         }
@@ -97,6 +98,7 @@ fun AgreementScreen(screen: AgreementScreen, onAction: (Action) -> Unit, modifie
                     section.proposed?.let { proposed ->
                         Surface(color = Palette.AttentionSoft, shape = RoundedCornerShape(12.dp), modifier = Modifier.fillMaxWidth()) {
                             Column(Modifier.padding(12.dp), verticalArrangement = Arrangement.spacedBy(4.dp)) {
+                                Text(screen.proposedLabel, style = MaterialTheme.typography.labelLarge)
                                 for (item in proposed) Body(item)
                             }
                         }

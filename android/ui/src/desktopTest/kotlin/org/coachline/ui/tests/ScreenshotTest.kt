@@ -11,6 +11,9 @@ import org.coachline.Permission
 import org.coachline.ReportDraft
 import org.coachline.ReportWhen
 import org.coachline.Route
+import org.coachline.TermEditDraft
+import org.coachline.TermKey
+import org.coachline.WelcomeDraft
 import org.coachline.tests.HOUR
 import org.coachline.tests.MINUTE
 import org.coachline.tests.MONDAY_MORNING
@@ -22,12 +25,14 @@ import org.coachline.ui.BeforeCallScreen
 import org.coachline.ui.ClientScreen
 import org.coachline.ui.ClientsScreen
 import org.coachline.ui.DuringCallScreen
+import org.coachline.ui.EditorScreen
 import org.coachline.ui.HomeScreen
 import org.coachline.ui.InviteScreen
 import org.coachline.ui.PairingScreen
 import org.coachline.ui.ReportScreen
 import org.coachline.ui.SessionPrepScreen
 import org.coachline.ui.SyncScreen
+import org.coachline.ui.WelcomeScreen
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.io.TempDir
 import kotlin.test.assertEquals
@@ -210,4 +215,19 @@ class ScreenshotTest {
             assertTrue(png.size > 10_000, "an invitation drawn, not a blank page")
         }
     }
+
+    @Test
+    fun `a new phone's Welcome, and the editor with a proposal that does not validate`(@TempDir dir: Path) {
+        Phones(dir).use { phones ->
+            val welcome = phones.client.screens(newYork).welcome(WelcomeDraft(null, "Sam"))
+            assertFalse(welcome.canSubmit, "no role chosen yet")
+            Screenshots.assertMatches("welcome", Screenshots.render { WelcomeScreen(welcome, WelcomeDraft(null, "Sam"), {}, noop) })
+            val id = phones.activeAgreement()
+            val editing = TermEditDraft(TermKey.LOCKOUT_HOURS, "a day")
+            val editor = phones.therapist.screens(newYork).editor(id, editing)
+            assertNotNull(editor.terms.single { it.key == TermKey.LOCKOUT_HOURS }.problem)
+            Screenshots.assertMatches("editor-problem", Screenshots.render(heightDp = 2600) { EditorScreen(editor, editing, {}, noop) })
+        }
+    }
 }
+
