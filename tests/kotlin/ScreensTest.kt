@@ -10,12 +10,16 @@ import org.coachline.CallDraft
 import org.coachline.CallReason
 import org.coachline.ChangeListener
 import org.coachline.CoachlineException
+import org.coachline.CoachlineStore
 import org.coachline.Effect
+import org.coachline.NewClientDraft
 import org.coachline.Permission
 import org.coachline.ReportDraft
 import org.coachline.ReportWhen
+import org.coachline.Role
 import org.coachline.Route
 import org.coachline.TermKey
+import org.coachline.WelcomeDraft
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.io.TempDir
 import kotlin.test.assertEquals
@@ -145,4 +149,20 @@ class ScreensTest {
             assertEquals(before, phones.client.log(id, 100))
         }
     }
+
+    @Test
+    fun `a new phone starts at Welcome and a therapist lands on Clients, then drafts an agreement`(@TempDir dir: Path) {
+        CoachlineStore.open(dir.resolve("new.db").toString(), testKey()).use { store ->
+            val screens = store.screens(newYork)
+            assertEquals(Route.Welcome, screens.start())
+            val welcome = screens.welcome(WelcomeDraft(Role.THERAPIST, "Dr. Rivera"))
+            assertTrue(welcome.canSubmit)
+            assertEquals(listOf<Effect>(Effect.Show(Route.Clients)), screens.act(welcome.submit.action, MONDAY_MORNING))
+            val form = screens.newClient(NewClientDraft("Sam"))
+            val effects = screens.act(form.submit.action, MONDAY_MORNING)
+            val editor = (effects.last() as Effect.Show).route as Route.Editor
+            assertEquals("America/New_York", store.agreement(editor.agreementId).terms.timeZone)
+        }
+    }
 }
+

@@ -119,3 +119,16 @@ def test_bad_input_to_screens_is_a_typed_error_and_changes_nothing(tmp_path):
         screens.act(Action.START_CALL(agreement_id, CallDraft(reason=None, situation="", tried=[], urge=None)), MONDAY_MORNING)
     assert e.value.field == "reason"
     assert phones.client.log(agreement_id, 100) == before
+
+
+def test_a_new_phone_starts_at_welcome_and_a_client_goes_on_to_pairing(tmp_path):
+    from coachline import CoachlineStore, Role, WelcomeDraft
+    from conftest import KEY
+
+    store = CoachlineStore.open(str(tmp_path / "new.db"), KEY)
+    screens = store.screens(NEW_YORK)
+    assert screens.start() == Route.WELCOME()
+    assert not screens.welcome(WelcomeDraft(role=None, name="")).can_submit
+    welcome = screens.welcome(WelcomeDraft(role=Role.CLIENT, name="Sam"))
+    assert screens.act(welcome.submit.action, MONDAY_MORNING) == [Effect.SHOW(Route.PAIRING())]
+    assert screens.start() == Route.PAIRING()
