@@ -1422,6 +1422,8 @@ pub struct Clients {
     /// Most pressing first.
     pub rows: Vec<ClientRow>,
     pub invite: Button,
+    /// Compute again at this instant (a call back falls due, a lockout ends).
+    pub refresh_at_ms: Option<i64>,
 }
 
 impl From<core::Clients> for Clients {
@@ -1440,6 +1442,7 @@ impl From<core::Clients> for Clients {
                 })
                 .collect(),
             invite: c.invite.into(),
+            refresh_at_ms: c.refresh_at.map(ms),
         }
     }
 }

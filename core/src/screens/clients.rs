@@ -2,7 +2,7 @@
 //! client's log with its flags.
 
 use super::action::{Action, Route};
-use super::{Button, ButtonKind, Viewer};
+use super::{Button, ButtonKind, Refresh, Viewer};
 use crate::error::Result;
 use crate::identity::AgreementStatus;
 use crate::model::{AgreementId, CallOutcome, EntryId};
@@ -69,6 +69,9 @@ pub struct Clients {
     /// In attention order.
     pub rows: Vec<ClientRow>,
     pub invite: Button,
+    /// When the order can change by the clock alone: a call back falls due, a
+    /// lockout ends, a client becomes "not heard from".
+    pub refresh_at: Refresh,
 }
 
 /// Every agreement in the store, most pressing first: by the first reason for
@@ -76,6 +79,12 @@ pub struct Clients {
 pub fn clients(store: &mut Store, viewer: &Viewer, now: Timestamp) -> Result<Clients> {
     let words = viewer.words();
     let mut rows = Vec::new();
+    let mut refresh_at: Refresh = None;
+    let mut stale_at = |at: Timestamp| {
+        if at > now && refresh_at.is_none_or(|r| at < r) {
+            refresh_at = Some(at);
+        }
+    };
     for (order, item) in store.agreements_shared()?.into_iter().enumerate() {
         let id = &item.id;
         let decision = store.status(id, now)?;
@@ -110,6 +119,12 @@ pub fn clients(store: &mut Store, viewer: &Viewer, now: Timestamp) -> Result<Cli
             reasons.push(words.get("clients-unsigned"));
         }
         let heard = activity.last_heard.unwrap_or(item.created_at);
+        decision.locked_until.into_iter().for_each(&mut stale_at);
+        decision
+            .pending_callbacks
+            .iter()
+            .for_each(|p| stale_at(p.due_at));
+        stale_at(heard.plus_hours(QUIET_DAYS * 24));
         let quiet_days = (now.millis() - heard.millis()) / (24 * Timestamp::HOUR_MS);
         if quiet_days >= QUIET_DAYS {
             attention.push(Attention::NotHeardFrom);
@@ -158,6 +173,7 @@ pub fn clients(store: &mut Store, viewer: &Viewer, now: Timestamp) -> Result<Cli
                 route: Route::NewClient,
             },
         },
+        refresh_at,
     })
 }
 

@@ -305,6 +305,11 @@ fn an_out_of_hours_call_asks_for_a_call_back_and_the_therapist_sees_that_client_
     let before_due = clients(&mut p.therapist, &viewer, at("2026-03-03T14:30:00Z")).unwrap();
     assert_eq!(before_due.rows[0].agreement, other);
     assert_eq!(
+        before_due.refresh_at,
+        Some(at("2026-03-03T15:00:00Z")),
+        "the list goes stale when the call back falls due"
+    );
+    assert_eq!(
         before_due.rows[0].attention,
         vec![Attention::LockedOut, Attention::Unsigned]
     );

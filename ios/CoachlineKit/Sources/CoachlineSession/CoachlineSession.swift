@@ -107,7 +107,7 @@ public final class CoachlineSession: @unchecked Sendable {
     /// The therapist's clients, most pressing first; computed again on any change.
     public func clients() throws -> ObservableValue<Clients> {
         try watch(.clients) { [screens] in
-            Watch(compute: { try screens.clients(nowMs: $0) }, refreshAt: { _ in nil })
+            Watch(compute: { try screens.clients(nowMs: $0) }, refreshAt: \.refreshAtMs)
         }
     }
 

@@ -117,7 +117,7 @@ class CoachlineSession private constructor(
     }
 
     /** The therapist's clients, most pressing first; recomputed when any agreement changes. */
-    fun clients(): StateFlow<Clients> = watch(ScreenKey.Clients, { null }) { now -> screens.clients(now) }
+    fun clients(): StateFlow<Clients> = watch(ScreenKey.Clients, Clients::refreshAtMs) { now -> screens.clients(now) }
 
     fun client(agreementId: String): StateFlow<Client> =
         watch(ScreenKey.Client(agreementId), { null }) { now -> screens.client(agreementId, now) }
