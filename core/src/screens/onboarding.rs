@@ -6,7 +6,7 @@ use super::action::{Action, Route};
 use super::call::{Choice, Field};
 use super::{Button, ButtonKind, Viewer};
 use crate::error::{Error, Result};
-use crate::model::{line, Role};
+use crate::model::{line, Role, TermKey};
 use crate::store::Store;
 use crate::words::Words;
 
@@ -127,7 +127,7 @@ pub struct NewClient {
 /// The New-client screen for `draft`.
 pub fn new_client(viewer: &Viewer, draft: &NewClientDraft) -> NewClient {
     let words = viewer.words();
-    let valid = line("client-name", &draft.client_name, 200).is_ok();
+    let valid = line(TermKey::ClientName.as_str(), &draft.client_name, 200).is_ok();
     let problem = (!draft.client_name.is_empty() && !valid).then(|| words.get("problem-name"));
     NewClient {
         title: words.get("new-client-title"),
