@@ -65,6 +65,11 @@ pub enum Error {
     #[error("invitation refused: {0}")]
     InvitationRefused(InvitationProblem),
 
+    /// A relay pass could not go on ([`crate::relay`]). Nothing stored was lost:
+    /// what was not delivered or not acknowledged goes again with a later pass.
+    #[error("relay: {0}")]
+    Relay(RelayProblem),
+
     /// A sealed export that was not opened ([`crate::backup`]). Nothing was changed.
     #[error("backup not opened: {0}")]
     BackupNotOpened(BackupProblem),
@@ -162,13 +167,45 @@ pub enum InvitationProblem {
 impl std::fmt::Display for InvitationProblem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
-            Self::Malformed => "not a Coachline invitation (expected one line starting COACHLINE1:)",
+            Self::Malformed => "not a Coachline invitation (expected one line starting COACHLINE1: or COACHLINE2:)",
             Self::Forged => {
                 "the invitation was altered or mistyped, or was not issued by the other party's phone"
             }
             Self::Expired => "the invitation has expired: ask the therapist for a new one",
             Self::Spent => "the invitation was already used by another phone: ask for a new one",
         })
+    }
+}
+
+/// Why a relay pass stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RelayProblem {
+    /// This phone has no relay: give one, or join with an invitation that names one.
+    NoRelay,
+    /// The relay refused a request, with the protocol's code.
+    Refused(coachline_relay_protocol::ErrorCode),
+    /// The answer is not the relay protocol's (another server, a proxy's error page).
+    UnexpectedAnswer { status: u16 },
+    /// The pass was given an answer it did not ask for, or asked for the next request
+    /// before the last one was answered.
+    OutOfTurn,
+}
+
+impl std::fmt::Display for RelayProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::NoRelay => f.write_str(
+                "this phone has no relay yet: give its address, or join with an invitation that names one",
+            ),
+            Self::Refused(code) => write!(f, "the relay refused the request ({code}): {}", code.message()),
+            Self::UnexpectedAnswer { status } => write!(
+                f,
+                "the answer (HTTP status {status}) is not from a Coachline relay: check the address"
+            ),
+            Self::OutOfTurn => f.write_str(
+                "the pass was given an answer it did not ask for, or asked for the next request before answering the last",
+            ),
+        }
     }
 }
 

@@ -89,6 +89,17 @@ impl DeviceIdentity {
         self.key.sign(message).to_bytes()
     }
 
+    /// Signs a relay request ([`coachline_relay_protocol::auth`]): the only other use
+    /// of the identity key, under the protocol's own domain tag.
+    pub(crate) fn sign_relay_request(
+        &self,
+        request: &coachline_relay_protocol::Signed<'_>,
+        time_ms: i64,
+        nonce: [u8; 16],
+    ) -> coachline_relay_protocol::Auth {
+        coachline_relay_protocol::Auth::sign(&self.key, request, time_ms, nonce)
+    }
+
     pub fn public_key(&self) -> [u8; 32] {
         self.key.verifying_key().to_bytes()
     }

@@ -15,6 +15,7 @@
 //!   availability, return calls;
 //! - [`store`]: SQLite persistence, the projection, and the service API the shells call;
 //! - [`sync`]: pairing, sealed messages and sync sessions between the two phones;
+//! - [`relay`]: sync through a relay, sans-IO (requests and answers as values);
 //! - [`backup`]: exports sealed in the age format, the file a person keeps.
 //!
 //! Nothing here knows about UniFFI, clap or any shell.
@@ -30,6 +31,7 @@ pub mod inflation;
 pub mod model;
 pub mod panic_hook;
 pub mod redact;
+pub mod relay;
 pub mod rules;
 pub mod screens;
 pub mod store;

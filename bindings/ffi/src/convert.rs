@@ -333,6 +333,33 @@ impl From<InvitationProblem> for CoreProblem {
     }
 }
 
+impl From<coachline_core::error::RelayProblem> for RelayProblem {
+    fn from(p: coachline_core::error::RelayProblem) -> Self {
+        use coachline_core::error::RelayProblem as Core;
+        match p {
+            Core::NoRelay => Self::NoRelay,
+            Core::Refused(code) => Self::Refused {
+                code: code.as_str().into(),
+            },
+            Core::UnexpectedAnswer { status } => Self::UnexpectedAnswer { status },
+            Core::OutOfTurn => Self::OutOfTurn,
+        }
+    }
+}
+
+/// The core's sentence for the problem.
+impl std::fmt::Display for RelayProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use coachline_core::error::RelayProblem as Core;
+        match self {
+            Self::NoRelay => Core::NoRelay.fmt(f),
+            Self::Refused { code } => write!(f, "the relay refused the request ({code})"),
+            Self::UnexpectedAnswer { status } => Core::UnexpectedAnswer { status: *status }.fmt(f),
+            Self::OutOfTurn => Core::OutOfTurn.fmt(f),
+        }
+    }
+}
+
 /// The core's sentence for the problem.
 impl std::fmt::Display for InvitationProblem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -15,7 +15,9 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use coachline_core::error::AgreementNeeded;
 use rusqlite::ErrorCode;
 
-use crate::records::{BackupProblem, InvitationProblem, Role, SyncRejection, Violation};
+use crate::records::{
+    BackupProblem, InvitationProblem, RelayProblem, Role, SyncRejection, Violation,
+};
 
 /// Why a call into Coachline failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
@@ -121,6 +123,14 @@ pub enum CoachlineError {
         problem: BackupProblem,
     },
 
+    /// A relay pass could not go on. Nothing stored was lost: what was not delivered
+    /// or not acknowledged goes again with a later pass.
+    #[error("relay: {problem}")]
+    Relay {
+        /// Why.
+        problem: RelayProblem,
+    },
+
     /// Another process (e.g. the command-line tool) held the store's write lock for
     /// longer than the 5-second wait. Nothing was changed: retry later.
     #[error("the store is busy: {reason}")]
@@ -197,6 +207,9 @@ impl From<coachline_core::Error> for CoachlineError {
                 problem: problem.into(),
             },
             E::BackupNotOpened(problem) => Self::BackupNotOpened {
+                problem: problem.into(),
+            },
+            E::Relay(problem) => Self::Relay {
                 problem: problem.into(),
             },
             E::Storage(e) => match e.sqlite_error_code() {

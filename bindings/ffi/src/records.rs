@@ -842,6 +842,24 @@ pub enum Violation {
     NotPermitted,
 }
 
+/// Why a relay pass stopped.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, uniffi::Enum)]
+pub enum RelayProblem {
+    /// This phone has no relay yet: give its address, or join with an invitation
+    /// that names one.
+    NoRelay,
+    /// The relay refused a request. `code` is the relay protocol's: `unsigned`,
+    /// `bad_signature`, `stale` (check the phone's clock), `replayed`,
+    /// `not_your_mailbox`, `too_large`, `quota_exceeded`, `rate_limited` (try again
+    /// later), `bad_request`, `not_found`, `unavailable` (try again).
+    Refused { code: String },
+    /// The answer is not a Coachline relay's (another server, a proxy's error page).
+    UnexpectedAnswer { status: u16 },
+    /// The pass was given an answer it did not ask for, or asked for the next request
+    /// before answering the last.
+    OutOfTurn,
+}
+
 /// Why an invitation cannot pair two phones.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, uniffi::Enum)]
 pub enum InvitationProblem {

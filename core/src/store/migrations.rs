@@ -18,7 +18,7 @@ use crate::error::{Error, Result};
 /// `PRAGMA application_id` of a Coachline store: "Coac" in ASCII.
 pub const APPLICATION_ID: i32 = 0x436F_6163;
 /// The schema this build creates and understands.
-pub const SCHEMA_VERSION: i32 = 3;
+pub const SCHEMA_VERSION: i32 = 4;
 
 /// Version 2: signatures carry the canonical terms they sign, so the terms a version
 /// put in force can be read back. A signature stored without them no longer verifies
@@ -230,6 +230,12 @@ CREATE TABLE invitations (
 ) WITHOUT ROWID;
 ";
 
+/// Version 4: the relay this phone syncs through (`crate::relay`), named by the
+/// invitation it joined with or by its user; its invitations name it in turn.
+const SCHEMA_V4: &str = "
+ALTER TABLE identity ADD COLUMN relay TEXT;
+";
+
 fn not_a_database(e: rusqlite::Error) -> Error {
     match e.sqlite_error_code() {
         Some(rusqlite::ErrorCode::NotADatabase) => {
@@ -394,6 +400,9 @@ fn migrate(conn: &Connection) -> Result<()> {
             let mut vacuum = conn.prepare("PRAGMA incremental_vacuum")?;
             let mut freed = vacuum.query([])?;
             while freed.next()?.is_some() {}
+        }
+        if version < 4 {
+            conn.execute_batch(SCHEMA_V4)?;
         }
         conn.pragma_update(None, "user_version", SCHEMA_VERSION)?;
         Ok(())

@@ -17,6 +17,7 @@ mod migrations;
 mod overview;
 mod page_cipher;
 mod projection;
+mod relay;
 mod salvage;
 mod sync;
 

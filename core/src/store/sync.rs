@@ -194,7 +194,7 @@ impl Store {
                 "only a phone this agreement records for its party can invite to it",
             ));
         }
-        let invitation = Invitation::issue(me, id, now);
+        let invitation = Invitation::issue(me, id, self.relay()?, now);
         self.conn
             .prepare_cached(
                 "INSERT INTO invitations (psk_id, agreement, secret, created_at, expires_at) \
@@ -231,7 +231,7 @@ impl Store {
             .optional()?;
         row.map(|(secret, expires_at)| {
             let expires_at = Timestamp::from_millis(expires_at);
-            let invitation = Invitation::reissue(me, id, key32(secret)?, expires_at);
+            let invitation = Invitation::reissue(me, id, key32(secret)?, self.relay()?, expires_at);
             Ok((invitation.to_line(), expires_at))
         })
         .transpose()
@@ -276,6 +276,9 @@ impl Store {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         write_peer(&tx, &id, &peer)?;
+        if let Some(relay) = &invitation.relay {
+            super::relay::write_relay(&tx, Some(relay))?;
+        }
         tx.commit()?;
         Ok(id)
     }

@@ -316,7 +316,7 @@ fn invitations_are_one_time_expire_and_cannot_be_forged() {
     );
 
     // A line the therapist's device never issued, though signed with its key.
-    let unissued = Invitation::issue(p.therapist.me().unwrap(), &p.id, t0()).to_line();
+    let unissued = Invitation::issue(p.therapist.me().unwrap(), &p.id, None, t0()).to_line();
     p.client.join(&unissued, t0()).unwrap();
     let forged = p.client.sync_next(&p.id, t0()).unwrap().unwrap();
     assert_eq!(
