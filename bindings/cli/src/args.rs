@@ -80,9 +80,11 @@ pub enum Command {
     Join { code: String },
     /// This store's paired peers, with their key fingerprints
     Peers,
-    /// Sealed phone-to-phone sync with the agreement's paired peer
+    /// Sealed phone-to-phone sync with the agreement's paired peer: by file, or through a relay
     #[command(subcommand)]
     Sync(SyncCommand),
+    /// This phone's relay: show it, set it or clear it
+    Relay(RelayArgs),
     /// Copy what can still be read from a damaged store into a new store; reports what was recovered and what was lost (the damaged file is only read)
     Salvage {
         /// The new store file to write (must not exist)
@@ -269,6 +271,38 @@ pub enum SyncCommand {
     },
     /// Apply the sealed messages in FILE (exit 2 if any is rejected, with the reason)
     Receive { file: PathBuf },
+    /// One full pass through a relay, for every paired agreement: send what is due, fetch
+    /// this phone's mailbox, apply, acknowledge (exit 4 if the relay cannot be reached or
+    /// asks to be tried later; nothing is lost, run it again)
+    #[command(after_help = "\
+The relay: URL, else --relay, else $COACHLINE_RELAY, else this phone's relay (the one the
+invitation it joined with named, or set with `coachline relay set`). A URL given here or
+with --relay becomes this phone's relay once a pass through it succeeds, so that its
+invitations name it.")]
+    Relay {
+        /// The relay's base URL (http://HOST:PORT or https://HOST)
+        url: Option<String>,
+        /// The same as URL
+        #[arg(long = "relay", value_name = "URL", conflicts_with = "url")]
+        relay: Option<String>,
+    },
+}
+
+/// `coachline relay [set URL | clear]`.
+#[derive(Args, Debug)]
+pub struct RelayArgs {
+    #[command(subcommand)]
+    pub command: Option<RelayCommand>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RelayCommand {
+    /// Show this phone's relay (the same as `coachline relay`)
+    Show,
+    /// Sync through the relay at URL from now on; invitations this phone issues name it
+    Set { url: String },
+    /// Forget this phone's relay: its invitations name none, and it syncs by file
+    Clear,
 }
 
 /// `coachline screen NAME`.

@@ -10,7 +10,7 @@ use serde_json::json;
 
 use crate::args::*;
 use crate::render::{self, Output};
-use crate::{backup, demo, key, screen, sync, Failure};
+use crate::{backup, demo, key, relay, screen, sync, Failure};
 
 /// Where the store lives when neither --store nor $COACHLINE_STORE says.
 fn default_store() -> Result<PathBuf, Failure> {
@@ -209,6 +209,14 @@ fn dispatch(ctx: &mut Context, command: Command) -> Result<u8, Failure> {
         Command::Sync(SyncCommand::Receive { file }) => {
             return sync::receive(&mut ctx.store, &file, now, &ctx.out);
         }
+        Command::Sync(SyncCommand::Relay { url, relay: flag }) => {
+            relay::sync(&mut ctx.store, url.or(flag), now, &ctx.out)?;
+        }
+        Command::Relay(RelayArgs { command }) => match command {
+            None | Some(RelayCommand::Show) => relay::show(&ctx.store, &ctx.out)?,
+            Some(RelayCommand::Set { url }) => relay::set(&mut ctx.store, Some(&url), &ctx.out)?,
+            Some(RelayCommand::Clear) => relay::set(&mut ctx.store, None, &ctx.out)?,
+        },
         Command::Demo { .. } | Command::Salvage { .. } | Command::Rekey => {
             unreachable!("handled by `run`")
         }

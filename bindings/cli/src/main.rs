@@ -2,7 +2,9 @@
 //! scripted two-phone demo, and end-to-end tests on real SQLite files.
 //!
 //! Exit codes: 0 success; 2 bad input or usage (nothing written); 3 a call declined
-//! by the 24-hour rule (recorded, with the crisis resources printed); 1 anything else.
+//! by the 24-hour rule (recorded, with the crisis resources printed); 4 a relay pass
+//! that may succeed if run again (the relay unreachable, busy or full: nothing lost);
+//! 1 anything else.
 //! A panic (a bug) prints only `coachline: internal error at <file>:<line>` and exits
 //! 101: never its message, which could quote what a person wrote.
 
@@ -20,6 +22,7 @@ mod backup;
 mod commands;
 mod demo;
 mod key;
+mod relay;
 mod render;
 mod screen;
 mod sync;
@@ -27,7 +30,7 @@ mod sync;
 use std::process::ExitCode;
 
 use clap::Parser;
-use coachline_core::error::{AgreementNeeded, BackupProblem};
+use coachline_core::error::{AgreementNeeded, BackupProblem, RelayProblem};
 
 use args::Cli;
 
@@ -52,8 +55,20 @@ impl From<coachline_core::Error> for Failure {
             }
             _ => String::new(),
         };
+        let code = match &e {
+            coachline_core::Error::Relay(RelayProblem::NoRelay) => 2,
+            coachline_core::Error::Relay(RelayProblem::Refused(code)) if code.is_transient() => {
+                relay::EXIT_TRY_AGAIN
+            }
+            // A gateway in front of the relay that could not reach it, or timed out.
+            coachline_core::Error::Relay(RelayProblem::UnexpectedAnswer { status: 502..=504 }) => {
+                relay::EXIT_TRY_AGAIN
+            }
+            e if e.is_bad_input() => 2,
+            _ => 1,
+        };
         Self {
-            code: if e.is_bad_input() { 2 } else { 1 },
+            code,
             message: format!("{e}{hint}"),
         }
     }

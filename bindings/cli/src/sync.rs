@@ -1,5 +1,5 @@
 //! Pairing and sync from the command line: `invite`, `join`, `peers`, `sync send`,
-//! `sync receive`.
+//! `sync receive` (`sync relay` is in [`crate::relay`]).
 //!
 //! The CLI's transport is a file: `sync send` writes every message due for the
 //! agreement's peer into one *sync file*, and `sync receive` applies a sync file.
@@ -59,12 +59,25 @@ pub fn invite(
         Role::Therapist => "the client's phone",
         Role::Client => "the therapist's new phone, in person,",
     };
+    let relay = store.relay()?;
     out.print(
-        &json!({ "agreement": id, "invitation": line, "expires_at": expires_at }),
+        &json!({
+            "agreement": id,
+            "invitation": line,
+            "expires_at": expires_at,
+            "relay": relay.as_ref().map(|r| r.as_str()),
+        }),
         || {
+            let through = match &relay {
+                Some(relay) => format!(
+                    "\nIt names this phone's relay, {relay}: the phone that joins syncs through it \
+                     (`coachline sync relay`) with nothing more to type."
+                ),
+                None => String::new(),
+            };
             format!(
                 "{line}\n\nShow this invitation to {whose} (as text or a QR code) and run\n  \
-                 coachline join <the line>\nthere. It works once, until {expires_at}."
+                 coachline join <the line>\nthere. It works once, until {expires_at}.{through}"
             )
         },
     );
@@ -78,13 +91,26 @@ pub fn join(store: &mut Store, code: &str, now: Timestamp, out: &Output) -> Resu
         .into_iter()
         .find(|p| p.agreement == id)
         .expect("join records the peer");
+    let relay = store.relay()?;
     out.print(
-        &json!({ "agreement": id, "peer_role": peer.role, "peer_fingerprint": peer.fingerprint }),
+        &json!({
+            "agreement": id,
+            "peer_role": peer.role,
+            "peer_fingerprint": peer.fingerprint,
+            "relay": relay.as_ref().map(|r| r.as_str()),
+        }),
         || {
+            let first_sync = match &relay {
+                Some(relay) => format!("run `coachline sync relay` (through {relay})"),
+                None => format!(
+                    "run `coachline sync send --out FILE` and take FILE to the {}",
+                    peer.role
+                ),
+            };
             format!(
                 "Joined agreement {id}.\nThe {role}'s device has the key fingerprint {}: \
                  check it against their `coachline whoami`.\nThe agreement arrives with the first \
-                 sync: run `coachline sync send --out FILE` and take FILE to the {role}.",
+                 sync: {first_sync}.",
                 peer.fingerprint,
                 role = peer.role,
             )
