@@ -272,7 +272,7 @@ impl RelayPass {
                     let ids = batch::encode_ids(&self.to_ack);
                     return self.request(store, Awaiting::Ack, path, ids, signed_at);
                 }
-                Stage::Ack => self.stage = self.after_ack(),
+                Stage::Ack => self.after_ack(store)?,
                 Stage::Done => return Ok(None),
             }
         }
@@ -305,19 +305,25 @@ impl RelayPass {
             }
             Awaiting::Ack if ok => {
                 self.to_ack.clear();
-                self.stage = self.after_ack();
+                self.after_ack(store)?;
             }
             Awaiting::Fetch | Awaiting::Ack => return Err(refusal(&response)),
         }
         Ok(())
     }
 
-    fn after_ack(&self) -> Stage {
+    /// Fetches again while more messages wait, else sends the answers: to every peer
+    /// the store has now, since a message just applied may have completed a pairing
+    /// (a joining phone's first message), whose answer carries the agreement.
+    fn after_ack(&mut self, store: &Store) -> Result<()> {
         if self.more {
-            Stage::Fetch
+            self.stage = Stage::Fetch;
         } else {
-            Stage::Send { answers: true }
+            self.peers = store.peer_mailboxes()?;
+            self.next_peer = 0;
+            self.stage = Stage::Send { answers: true };
         }
+        Ok(())
     }
 
     fn apply(&mut self, store: &mut Store, batch: Batch, now: Timestamp) -> Result<()> {
@@ -539,5 +545,67 @@ mod tests {
             (report.received, report.applied, report.rejected),
             (1, 0, 1)
         );
+    }
+
+    #[test]
+    fn a_pairing_completed_by_a_fetched_message_is_answered_in_the_same_pass() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut therapist, id) = therapist(&dir);
+        let mut client = Store::open(dir.path().join("c.db"), &test_key()).unwrap();
+        client.init(Role::Client, "C", t0()).unwrap();
+        client
+            .join(&therapist.invite(&id, t0()).unwrap(), t0())
+            .unwrap();
+        let url = Some("http://127.0.0.1:8470");
+        let ok = |body: Vec<u8>| Response { status: 200, body };
+
+        // The client's pass deposits its first message (which proves the invitation).
+        let mut pass = RelayPass::new(&client, url).unwrap();
+        let deposit = pass.next_request(&mut client, t0(), t0()).unwrap().unwrap();
+        assert_eq!(deposit.method, Method::Post);
+        pass.receive(&mut client, ok(br#"{"id":1}"#.to_vec()), t0())
+            .unwrap();
+        pass.next_request(&mut client, t0(), t0()).unwrap().unwrap();
+        pass.receive(&mut client, ok(Batch::default().encode()), t0())
+            .unwrap();
+        assert_eq!(pass.next_request(&mut client, t0(), t0()).unwrap(), None);
+
+        // The therapist's phone has no peer when its pass starts; the fetched message
+        // pairs the client, and the same pass answers it with the agreement.
+        let mut pass = RelayPass::new(&therapist, url).unwrap();
+        let fetch = pass
+            .next_request(&mut therapist, t0(), t0())
+            .unwrap()
+            .unwrap();
+        assert_eq!(fetch.method, Method::Get);
+        let batch = Batch {
+            messages: vec![batch::Stored {
+                id: 1,
+                bytes: deposit.body,
+            }],
+            more: false,
+        };
+        pass.receive(&mut therapist, ok(batch.encode()), t0())
+            .unwrap();
+        let ack = pass
+            .next_request(&mut therapist, t0(), t0())
+            .unwrap()
+            .unwrap();
+        assert!(ack.url.ends_with("/ack"));
+        pass.receive(&mut therapist, ok(br#"{"deleted":1}"#.to_vec()), t0())
+            .unwrap();
+        let answer = pass
+            .next_request(&mut therapist, t0(), t0())
+            .unwrap()
+            .expect("the answer is sent in the same pass");
+        let client_mailbox = client.mailbox().unwrap();
+        assert_eq!(
+            answer.url,
+            format!("http://127.0.0.1:8470/v1/mailboxes/{client_mailbox}/messages")
+        );
+        pass.receive(&mut therapist, ok(br#"{"id":2}"#.to_vec()), t0())
+            .unwrap();
+        let report = pass.report();
+        assert_eq!((report.applied, report.sent), (1, 1));
     }
 }
