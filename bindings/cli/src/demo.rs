@@ -1,10 +1,13 @@
 //! `coachline demo`: two phones, one agreement, told as a story.
 //!
 //! Both stores are real SQLite files in one directory. The phones pair with a
-//! one-line invitation, then every change travels as sealed sync messages written to
-//! sync files, as `coachline sync send` / `sync receive` do (any offline path would
-//! do). A scripted clock (starting on Monday 23 November 2026, 09:00 in New York)
-//! keeps every run the same.
+//! one-line invitation, then changes travel as sealed sync messages written to sync
+//! files, as `coachline sync send` / `sync receive` do (any offline path would do),
+//! and, on the Tuesday evening, through a real `coachline-relay` started on loopback
+//! for the demo (when its binary is beside this one; otherwise that part is skipped
+//! and said so). A scripted clock (starting on Monday 23 November 2026, 09:00 in New
+//! York) keeps every run the same; relay requests are signed at the real clock, which
+//! the relay checks.
 
 use std::path::{Path, PathBuf};
 
@@ -15,6 +18,7 @@ use coachline_core::store::{CallAttempt, Store};
 use coachline_core::Timestamp;
 use serde_json::json;
 
+use crate::relay::{self, LocalRelay};
 use crate::render::{self, Output};
 use crate::{key, sync, Failure};
 
@@ -106,6 +110,42 @@ fn carry(
     Ok(messages.len())
 }
 
+/// One relay pass of `phone` through its own relay (the one its invitation named,
+/// or set by its user): what it printed is what `coachline sync relay` says.
+fn relay_pass(phone: &mut Phone, http: &relay::Http, now: Timestamp) -> Result<(), Failure> {
+    let report = relay::pass(&mut phone.store, http, None, now)?;
+    say!(
+        "   {}'s pass: sent {}, received {} (applied {}); {} bytes up, {} down",
+        phone.name,
+        report.sent,
+        report.received,
+        report.applied,
+        report.bytes_up,
+        report.bytes_down
+    );
+    Ok(())
+}
+
+/// Starts a relay for the demo, keeping its data in `dir/relay`; `None` (and says
+/// why) when its binary is not beside this one.
+fn start_relay(dir: &Path) -> Result<Option<LocalRelay>, Failure> {
+    let binary = LocalRelay::binary().filter(|b| b.is_file());
+    let Some(binary) = binary else {
+        say!("   skipped: there is no coachline-relay binary beside this coachline binary.");
+        say!("   Build it with `cargo build -p coachline-relay` (with --release if this demo runs");
+        say!("   from a release build) to see the phones sync through a relay; here they carry files.");
+        return Ok(None);
+    };
+    let relay = LocalRelay::start(&binary, &dir.join("relay"), &dir.join("relay.log"))?;
+    say!(
+        "   a coachline-relay listening on {}, its data in {}",
+        relay.url(),
+        dir.join("relay").display()
+    );
+    say!("   it keeps sealed messages in per-device mailboxes until fetched: it can read none of them");
+    Ok(Some(relay))
+}
+
 pub fn run(dir: Option<PathBuf>, out: &Output) -> Result<u8, Failure> {
     let (_keep, dir) = match dir {
         Some(dir) => {
@@ -140,6 +180,14 @@ pub fn run(dir: Option<PathBuf>, out: &Output) -> Result<u8, Failure> {
     say!("   each store file is encrypted; the key that opens it is in the .key file beside it");
     say!("   (on a phone: in the Android Keystore or the iOS Keychain)");
 
+    step("The therapist's clinic runs a relay, for when the phones are apart");
+    let mut local_relay = start_relay(&dir)?;
+    if let Some(relay) = &local_relay {
+        therapist.store.set_relay(Some(relay.url()))?;
+        say!("   the therapist's phone syncs through it, and its invitations name it");
+    }
+    let http = relay::Http::new();
+
     step("The therapist drafts the agreement from the seed form and sets the terms");
     let id = therapist
         .store
@@ -170,6 +218,9 @@ pub fn run(dir: Option<PathBuf>, out: &Output) -> Result<u8, Failure> {
         invitation.len()
     );
     client.store.join(&invitation, at(4))?;
+    if let Some(relay) = client.store.relay()? {
+        say!("   the invitation names the relay: the client's phone now syncs through {relay}, nothing typed");
+    }
     let peer = &client.store.peers()?[0];
     say!(
         "   the client's phone records the therapist's key {} (the same as above)",
@@ -220,15 +271,39 @@ pub fn run(dir: Option<PathBuf>, out: &Output) -> Result<u8, Failure> {
     )?;
     say!("   behaviour report {report} recorded for Tuesday 20:00");
 
-    step("The phones meet again and exchange changes");
-    sync(
-        &mut client,
-        &mut therapist,
-        &id,
-        &dir,
-        &mut files,
-        at(tuesday + 140),
-    )?;
+    if local_relay.is_some() {
+        step("Tuesday 20:20, at home: the client's phone syncs through the relay");
+        relay_pass(&mut client, &http, at(tuesday + 140))?;
+
+        step("Tuesday 20:30, across town: the therapist's phone syncs too; no file is carried");
+        relay_pass(&mut therapist, &http, at(tuesday + 150))?;
+        let viewer = Viewer::new("America/New_York", None)?;
+        let clients = screens::clients(&mut therapist.store, &viewer, at(tuesday + 150))?;
+        say!("   the therapist's Clients screen:");
+        for line in crate::screen::text(&crate::screen::to_json(&clients)).lines() {
+            say!("   {line}");
+        }
+        let status = therapist.store.status(&id, at(tuesday + 150))?;
+        say!(
+            "   on the therapist's phone: {}",
+            render::status_text(&status, therapist.store.agreement(&id)?.assessment.status)
+                .lines()
+                .next()
+                .unwrap_or_default()
+        );
+        say!("   the client's next pass takes the therapist's answer:");
+        relay_pass(&mut client, &http, at(tuesday + 160))?;
+    } else {
+        step("The phones meet again and exchange changes");
+        sync(
+            &mut client,
+            &mut therapist,
+            &id,
+            &dir,
+            &mut files,
+            at(tuesday + 140),
+        )?;
+    }
 
     step("Wednesday 10:00: the client opens the app (its Home screen, as the core computes it)");
     let wednesday = tuesday + 16 * 60;
@@ -331,11 +406,18 @@ pub fn run(dir: Option<PathBuf>, out: &Output) -> Result<u8, Failure> {
     say!(
         "   same document heads: {same_heads}; same agreement, log and rows: {same_rows}; same decision: {same_decision}"
     );
+    if let Some(relay) = &mut local_relay {
+        relay.stop();
+        say!(
+            "   the relay was stopped; what it held is in {}",
+            dir.join("relay").display()
+        );
+    }
     say!("   stores: {}", dir.display());
     let converged = same_heads && same_rows && same_decision;
     if out.json {
         out.print(
-            &json!({ "agreement": id, "converged": converged }),
+            &json!({ "agreement": id, "converged": converged, "relay": local_relay.is_some() }),
             String::new,
         );
     }

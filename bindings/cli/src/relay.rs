@@ -262,3 +262,88 @@ pub fn set(store: &mut Store, url: Option<&str>, out: &Output) -> Result<(), Fai
     Ok(())
 }
 
+/// A `coachline-relay` process started on loopback for the demo, stopped (killed)
+/// when dropped.
+pub struct LocalRelay {
+    child: std::process::Child,
+    url: String,
+}
+
+impl LocalRelay {
+    /// Where the relay's binary would be: beside this `coachline` binary, as Cargo
+    /// builds them.
+    pub fn binary() -> Option<std::path::PathBuf> {
+        let exe = std::env::current_exe().ok()?;
+        let name = format!("coachline-relay{}", std::env::consts::EXE_SUFFIX);
+        Some(exe.parent()?.join(name))
+    }
+
+    /// Starts `binary` listening on a free loopback port, keeping its data in `data`
+    /// and its log in `log`; waits until it says where it listens.
+    pub fn start(
+        binary: &std::path::Path,
+        data: &std::path::Path,
+        log: &std::path::Path,
+    ) -> Result<Self, Failure> {
+        use std::io::BufRead as _;
+        use std::process::{Command, Stdio};
+
+        std::fs::create_dir_all(data)?;
+        let mut child = Command::new(binary)
+            .args(["--listen", "127.0.0.1:0", "--data"])
+            .arg(data)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(log)?)
+            .spawn()?;
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut lines = std::io::BufReader::new(stdout).lines();
+            let _ = tx.send(lines.next());
+            // Whatever else it prints is read and dropped, so it never blocks on a full pipe.
+            for _ in lines {}
+        });
+        let first = rx.recv_timeout(Duration::from_secs(10));
+        let url = match first {
+            Ok(Some(Ok(line))) => line.strip_prefix("listening on ").map(str::to_owned),
+            _ => None,
+        };
+        let mut relay = Self {
+            child,
+            url: String::new(),
+        };
+        match url {
+            Some(url) => {
+                relay.url = url;
+                Ok(relay)
+            }
+            None => {
+                relay.stop();
+                Err(Failure {
+                    code: 1,
+                    message: format!(
+                        "the relay did not start (its log: {}): it did not say where it listens",
+                        log.display()
+                    ),
+                })
+            }
+        }
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Stops the relay.
+    pub fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for LocalRelay {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
