@@ -12,6 +12,7 @@ mod crash;
 mod many_hands;
 mod phone;
 mod png;
+mod relay;
 mod salvage;
 mod screens;
 mod screenshot;

@@ -43,6 +43,7 @@ impl Phone {
             .env_remove("COACHLINE_STORE")
             .env_remove("COACHLINE_KEY")
             .env_remove("COACHLINE_BACKUP_PASSPHRASE")
+            .env_remove("COACHLINE_RELAY")
             .envs(vars.iter().copied())
             .output()
             .expect("the coachline binary runs")
