@@ -921,6 +921,57 @@ fn tampered_replayed_oversized_unsigned_and_misaddressed_requests_are_refused() 
     });
 }
 
+#[test]
+fn the_relay_is_the_url_else_the_flag_else_the_environment_else_the_phones_own() {
+    let storage = Storage::Sqlite(tempfile::tempdir().unwrap());
+    let relay = Relay::start(&storage, &[]);
+    let dir = tempfile::tempdir().unwrap();
+    let phone = Phone::init(dir.path(), "therapist", "therapist");
+    let closed = closed_port();
+    let code = |out: std::process::Output| out.status.code();
+
+    let err = phone.fails(2, &["sync", "relay"]);
+    assert!(
+        err.contains("no relay") && err.contains("COACHLINE_RELAY"),
+        "{err}"
+    );
+    // The environment is used, never recorded.
+    let env = [("COACHLINE_RELAY", closed.as_str())];
+    assert_eq!(code(phone.run_with(&["sync", "relay"], &env)), Some(4));
+    assert_eq!(phone.json(&["relay"])["relay"], Value::Null);
+    // A URL on the command line wins over it, and is recorded once a pass succeeds.
+    let out = phone.run_with(&["sync", "relay", &relay.url], &env);
+    assert_eq!(code(out), Some(0));
+    assert_eq!(phone.json(&["relay"])["relay"], relay.url.as_str());
+    // The environment wins over the phone's relay; --relay over the environment.
+    assert_eq!(code(phone.run_with(&["sync", "relay"], &env)), Some(4));
+    let flag = ["sync", "relay", "--relay", relay.url.as_str()];
+    assert_eq!(code(phone.run_with(&flag, &env)), Some(0));
+    // A URL that failed is not recorded.
+    phone.fails(4, &["sync", "relay", &closed]);
+    assert_eq!(phone.json(&["relay"])["relay"], relay.url.as_str());
+    phone.fails(2, &["sync", "relay", &closed, "--relay", &closed]);
+
+    // `relay set` and `relay clear`, and what the invitations say.
+    phone.ok(&["agreement", "new", "--client", "Sam"]);
+    let line = |p: &Phone| {
+        p.json(&["invite"])["invitation"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert!(line(&phone).starts_with("COACHLINE2:"));
+    let err = phone.fails(2, &["relay", "set", "relay.example.org"]);
+    assert!(err.contains("invalid relay"), "{err}");
+    assert_eq!(
+        phone.json(&["relay", "set", "HTTPS://Relay.Example.org/"])["relay"],
+        "https://relay.example.org"
+    );
+    assert_eq!(phone.ok(&["relay"]).trim(), "https://relay.example.org");
+    assert_eq!(phone.json(&["relay", "clear"])["relay"], Value::Null);
+    assert!(line(&phone).starts_with("COACHLINE1:"));
+}
+
 /// A loopback URL nothing listens on.
 fn closed_port() -> String {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

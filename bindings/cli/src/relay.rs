@@ -15,7 +15,7 @@ use coachline_core::error::RelayProblem;
 use coachline_core::relay::{Method, PassReport, RelayPass, Request, Response};
 use coachline_core::store::Store;
 use coachline_core::{Error, Timestamp};
-use coachline_relay_protocol::{MAX_FETCH, MAX_MESSAGE_BYTES};
+use coachline_relay_protocol::{ErrorCode, MAX_FETCH, MAX_MESSAGE_BYTES};
 use serde_json::json;
 
 use crate::render::Output;
@@ -158,8 +158,20 @@ pub fn pass(
                 &pass.report(),
             )
         })?;
-        pass.receive(store, response, now)
-            .map_err(|e| stopped(Failure::from(e), &pass.report()))?;
+        pass.receive(store, response, now).map_err(|e| {
+            let misnamed = matches!(
+                e,
+                Error::Relay(RelayProblem::Refused(ErrorCode::BadSignature))
+            );
+            let mut failure = Failure::from(e);
+            if misnamed {
+                failure.message.push_str(&format!(
+                    " (if every request is refused so, check that {} is the relay's address as it names itself)",
+                    pass.relay()
+                ));
+            }
+            stopped(failure, &pass.report())
+        })?;
     }
     Ok(pass.report())
 }
