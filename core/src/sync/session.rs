@@ -18,7 +18,8 @@
 //!   last needs, an empty filter since the shared heads): the first message then
 //!   carries every change made since the last sync. And every Coachline speaks
 //!   Automerge's v2 messages, so a peer with nothing gets the compressed document
-//!   instead of change after change.
+//!   instead of change after change; a peer that holds something gets the changes
+//!   alone when they are smaller ([`generate`]).
 //! - **The due rule** ([`Session::is_due`]), from a few persisted facts: our heads
 //!   when we last sent, whether the peer's last message asked for an answer, and
 //!   whether we are waiting for one. A message is due when we have news for the peer,
