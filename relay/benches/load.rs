@@ -37,7 +37,14 @@ impl Relay {
     /// Starts `coachline-relay` with `args` on a free port; returns it and its address.
     fn start(args: &[&str]) -> (Self, String) {
         let mut child = Command::new(env!("CARGO_BIN_EXE_coachline-relay"))
-            .args(["--listen", "127.0.0.1:0", "--name", NAME, "--rate", "1000000"])
+            .args([
+                "--listen",
+                "127.0.0.1:0",
+                "--name",
+                NAME,
+                "--rate",
+                "1000000",
+            ])
             .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -232,7 +239,8 @@ fn exchange(bases: &[String], devices: usize, rounds: u32) -> (Tally, Duration, 
                 let agent = agent();
                 let mut tally = Tally::default();
                 let mine: Vec<usize> = (worker..pairs).step_by(WORKERS).collect();
-                let mut seen: Vec<[HashSet<u32>; 2]> = mine.iter().map(|_| Default::default()).collect();
+                let mut seen: Vec<[HashSet<u32>; 2]> =
+                    mine.iter().map(|_| Default::default()).collect();
                 for round in 0..rounds {
                     for (k, &pair) in mine.iter().enumerate() {
                         let (a, b) = (2 * pair, 2 * pair + 1);
@@ -240,17 +248,33 @@ fn exchange(bases: &[String], devices: usize, rounds: u32) -> (Tally, Duration, 
                             let base = &bases[from % bases.len()];
                             let path = protocol::messages_path(&devices[to].mailbox);
                             let t = Instant::now();
-                            let (status, body) =
-                                call(&agent, base, &devices[from], "POST", &path, &message(from, round));
+                            let (status, body) = call(
+                                &agent,
+                                base,
+                                &devices[from],
+                                "POST",
+                                &path,
+                                &message(from, round),
+                            );
                             tally.deposits.push(t.elapsed());
                             assert_eq!(status, 201, "deposit: {}", String::from_utf8_lossy(&body));
                         }
                         for (side, (me, peer)) in [(a, b), (b, a)].into_iter().enumerate() {
                             let base = &bases[(me + 1) % bases.len()];
-                            drain(&agent, base, &devices[me], peer, &mut seen[k][side], &mut tally);
+                            drain(
+                                &agent,
+                                base,
+                                &devices[me],
+                                peer,
+                                &mut seen[k][side],
+                                &mut tally,
+                            );
                         }
                     }
-                    assert!(started.elapsed() < DEADLINE, "the load run passed its deadline");
+                    assert!(
+                        started.elapsed() < DEADLINE,
+                        "the load run passed its deadline"
+                    );
                 }
                 let mut total = total.lock().expect("tally");
                 total.deposits.extend(tally.deposits);
@@ -278,7 +302,14 @@ fn hold(base: &str, count: usize) -> u64 {
         let body = message(i, i as u32);
         bytes += body.len() as u64;
         let to = &devices[(i + 1) % devices.len()].mailbox;
-        let (status, _) = call(&agent, base, &devices[i % devices.len()], "POST", &protocol::messages_path(to), &body);
+        let (status, _) = call(
+            &agent,
+            base,
+            &devices[i % devices.len()],
+            "POST",
+            &protocol::messages_path(to),
+            &body,
+        );
         assert_eq!(status, 201);
     }
     bytes
@@ -298,8 +329,15 @@ fn psql(url: &str, sql: &str) -> String {
         .args([url, "-tAqc", sql])
         .output()
         .expect("psql");
-    assert!(out.status.success(), "psql: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).expect("utf-8").trim().to_owned()
+    assert!(
+        out.status.success(),
+        "psql: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .expect("utf-8")
+        .trim()
+        .to_owned()
 }
 
 fn report(backend: &str, tally: &Tally, elapsed: Duration, expected: u64, overhead: f64) {
@@ -387,10 +425,18 @@ fn main() {
     let (tally, elapsed, expected) = exchange(std::slice::from_ref(&base), devices, rounds);
     relay.stop();
     let overhead = storage_overhead(None);
-    report("SQLite, one relay process", &tally, elapsed, expected, overhead);
+    report(
+        "SQLite, one relay process",
+        &tally,
+        elapsed,
+        expected,
+        overhead,
+    );
 
     let Ok(url) = std::env::var("COACHLINE_TEST_POSTGRES") else {
-        println!("\nPostgreSQL: skipped (set COACHLINE_TEST_POSTGRES; scripts/start-postgres prints it)");
+        println!(
+            "\nPostgreSQL: skipped (set COACHLINE_TEST_POSTGRES; scripts/start-postgres prints it)"
+        );
         return;
     };
     let name = format!("coachline_load_{}", std::process::id());
