@@ -21,6 +21,17 @@
 //! A refused request gets a status and a JSON body `{"error": code, "message": …}`
 //! whose code is one of [`ErrorCode`]: the phones act on the code, never on the
 //! message text.
+//!
+//! The answers, as `coachline-relay` gives them:
+//! - a deposit: `201` when stored, `200` when the mailbox already held the same bytes,
+//!   either with a JSON [`Deposited`]; an empty message is a `bad_request`;
+//! - a fetch: `200`, `application/octet-stream`, a [`batch::Batch`]. `after` defaults
+//!   to 0 and `limit` to [`MAX_FETCH`]; a larger `limit` gets [`MAX_FETCH`], a
+//!   `limit` of 0 is a `bad_request`;
+//! - an acknowledgement: `200` with a JSON [`Acknowledged`] (how many it deleted);
+//! - `rate_limited` carries `Retry-After` (whole seconds); a method that a path does
+//!   not take is `405` with the code `not_found`; every refusal, 404 and 405
+//!   included, has the JSON body.
 
 pub mod auth;
 pub mod batch;
