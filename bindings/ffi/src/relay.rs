@@ -94,7 +94,11 @@ pub struct RelayPassReport {
     /// Fetched messages refused for good (a replay, a stranger, tampering), and
     /// acknowledged so the relay deletes them.
     pub rejected: i32,
-    /// Bytes of the requests' bodies sent, and of the answers' bodies received.
+    /// Bytes of the sealed messages deposited and fetched: what the sync itself costs.
+    pub sealed_bytes_sent: i64,
+    pub sealed_bytes_received: i64,
+    /// Bytes of the requests (URL, headers, body) and of the answers' bodies: the
+    /// sealed bytes plus the relay protocol's overhead (not HTTP's own framing).
     pub bytes_up: i64,
     pub bytes_down: i64,
 }
@@ -111,6 +115,8 @@ impl From<core::PassReport> for RelayPassReport {
             received: saturate(r.received),
             applied: saturate(r.applied),
             rejected: saturate(r.rejected),
+            sealed_bytes_sent: i64::try_from(r.sealed_bytes_sent).unwrap_or(i64::MAX),
+            sealed_bytes_received: i64::try_from(r.sealed_bytes_received).unwrap_or(i64::MAX),
             bytes_up: i64::try_from(r.bytes_up).unwrap_or(i64::MAX),
             bytes_down: i64::try_from(r.bytes_down).unwrap_or(i64::MAX),
         }
@@ -332,7 +338,11 @@ mod tests {
             RelayProblem::OutOfTurn
         );
         let report = pass.report();
-        assert_eq!((report.sent, report.received, report.bytes_up), (0, 0, 0));
+        assert_eq!(
+            (report.sent, report.received, report.sealed_bytes_sent),
+            (0, 0, 0)
+        );
+        assert!(report.bytes_up > 0, "the fetch's URL and signature headers");
         assert_eq!(report.bytes_down, empty_len);
         store.close();
         assert_eq!(pass.next_request(Some(NOW)), Err(CoachlineError::Closed));
