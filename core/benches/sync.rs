@@ -7,6 +7,12 @@
 //! 1. one new call on the client after a week apart while the therapist changed a
 //!    term: bytes both ways, messages each way, and whether the call reached the
 //!    therapist in the client's first message;
+//!    1b. the same with both stores closed and reopened between every step, as a phone
+//!    app killed between uses: the call started in one open and ended in another,
+//!    the term edited in a third, and each message made (`sync_next` once) and
+//!    received in an open of its own;
+//!    1c. as 1b, for a new pair whose agreement was just created and paired (a young
+//!    document of a few changes, as a new user trying the CLI has);
 //! 2. the first sync of the five-year history, as bytes over the document's
 //!    compressed size: to a therapist's phone that holds only the draft, and to a new
 //!    client phone that holds nothing;
@@ -14,6 +20,7 @@
 //!    full sync pass and the bytes it sends per agreement, within the keep-alive
 //!    period and once it has passed.
 
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use coachline_core::fixtures::{client_store, key, HistorySize};
@@ -70,6 +77,124 @@ fn pair(
     quiesce(client, therapist, id, now)
 }
 
+/// A store file closed and reopened by every step, as a phone app killed between
+/// uses: every open writes under a new actor and starts with no fragments queued.
+fn reopened(path: &Path) -> Store {
+    Store::open(path, &key()).unwrap()
+}
+
+/// Copies a closed store file (with any write-ahead log) to `to`.
+fn copy_store(from: &Path, to: &Path) {
+    std::fs::copy(from, to).unwrap();
+    let wal = |p: &Path| PathBuf::from(format!("{}-wal", p.display()));
+    if wal(from).exists() {
+        std::fs::copy(wal(from), wal(to)).unwrap();
+    }
+}
+
+/// One message made in its own open of `from` and received in its own open of `to`;
+/// `None` when nothing was due.
+fn step(from: &Path, to: &Path, id: &AgreementId, now: Timestamp) -> Option<Vec<u8>> {
+    let message = reopened(from).sync_next(id, now).unwrap()?;
+    reopened(to).sync_receive(&message, now).unwrap();
+    Some(message)
+}
+
+/// Syncs to quiescence, `a` first, every message made and received in an open of
+/// its own: the traffic from `a` and from `b`.
+fn quiesce_reopened(a: &Path, b: &Path, id: &AgreementId, now: Timestamp) -> (Traffic, Traffic) {
+    let (mut from_a, mut from_b) = (Traffic::default(), Traffic::default());
+    for _ in 0..20 {
+        let one = step(a, b, id, now);
+        let two = step(b, a, id, now);
+        if one.is_none() && two.is_none() {
+            return (from_a, from_b);
+        }
+        for (traffic, message) in [(&mut from_a, one), (&mut from_b, two)] {
+            if let Some(message) = message {
+                traffic.messages += 1;
+                traffic.bytes += message.len();
+            }
+        }
+    }
+    panic!("no quiescence with the stores reopened between every step");
+}
+
+/// The week-apart case (figure 1) with both stores reopened between every step:
+/// the traffic from the client, from the therapist, and whether the call reached the
+/// therapist in the client's first message.
+fn week_apart_reopened(
+    client: &Path,
+    therapist: &Path,
+    id: &AgreementId,
+    week: Timestamp,
+) -> (Traffic, Traffic, bool) {
+    let call = reopened(client)
+        .start_call(id, call_start(), week)
+        .unwrap()
+        .id()
+        .as_str()
+        .to_owned();
+    reopened(client)
+        .end_call(id, &call, call_end(), week.plus_minutes(7))
+        .unwrap();
+    reopened(therapist)
+        .set_term(id, TermKey::ReturnCallMinutes, "45", week)
+        .unwrap();
+    let now = week.plus_hours(1);
+    let first = step(client, therapist, id, now).expect("the call is news");
+    let arrived = reopened(therapist)
+        .log(id, 1)
+        .unwrap()
+        .first()
+        .is_some_and(|entry| entry.id().as_str() == call);
+    let (from_therapist, rest) = quiesce_reopened(therapist, client, id, now);
+    assert_eq!(
+        reopened(therapist).heads(id).unwrap(),
+        reopened(client).heads(id).unwrap()
+    );
+    let from_client = Traffic {
+        messages: 1 + rest.messages,
+        bytes: first.len() + rest.bytes,
+    };
+    (from_client, from_therapist, arrived)
+}
+
+/// Figure 1c: a new pair, every step in an open of its own as a new user's phones
+/// (or the CLI) would: the agreement created and paired, then the week apart.
+fn new_pair_week_apart_reopened(start: Timestamp) -> (Traffic, Traffic, bool) {
+    let dir = tempfile::tempdir().unwrap();
+    let (client, therapist) = (
+        dir.path().join("client.db"),
+        dir.path().join("therapist.db"),
+    );
+    reopened(&therapist)
+        .init(Role::Therapist, "Dr. Rivera", start)
+        .unwrap();
+    reopened(&client).init(Role::Client, "Sam", start).unwrap();
+    let id = reopened(&therapist)
+        .create_agreement("Sam", Some("America/New_York"), start)
+        .unwrap();
+    let code = reopened(&therapist).invite(&id, start).unwrap();
+    reopened(&client).join(&code, start).unwrap();
+    quiesce_reopened(&client, &therapist, &id, start);
+    week_apart_reopened(&client, &therapist, &id, start.plus_hours(24 * 7))
+}
+
+fn call_start() -> CallStart {
+    CallStart::new(
+        CallReason::Coaching,
+        Some("argument at home, feeling overwhelmed and wanting to leave"),
+        &["TIPP".into(), "paced breathing".into()],
+        Some(4),
+    )
+    .unwrap()
+}
+
+fn call_end() -> CallEnd {
+    CallEnd::new(&["opposite action".into()], Some(2), None).unwrap()
+}
+
 fn ratio(a: &(Traffic, Traffic), document: usize) -> String {
     let total = a.0.bytes + a.1.bytes;
     format!(
@@ -82,6 +207,23 @@ fn ratio(a: &(Traffic, Traffic), document: usize) -> String {
     )
 }
 
+fn print_week_apart(title: &str, (from_client, from_therapist, arrived): (Traffic, Traffic, bool)) {
+    println!("\n{title}");
+    println!(
+        "   total, both ways:                  {} B (target <= 1,500 B)",
+        from_client.bytes + from_therapist.bytes
+    );
+    println!(
+        "   messages client -> therapist:      {} ({} B)",
+        from_client.messages, from_client.bytes
+    );
+    println!(
+        "   messages therapist -> client:      {} ({} B)",
+        from_therapist.messages, from_therapist.bytes
+    );
+    println!("   call in the client's first message: {arrived}");
+}
+
 fn history_figures() {
     let dir = tempfile::tempdir().unwrap();
     let end = Timestamp::parse_rfc3339("end", "2026-11-01T12:00:00Z").unwrap();
@@ -91,26 +233,34 @@ fn history_figures() {
         "  generated the 5-year history in {:.1} s",
         t.elapsed().as_secs_f64()
     );
-    let mut therapist = Store::open(dir.path().join("therapist.db"), &key()).unwrap();
+    let (client_path, therapist_path) = (
+        dir.path().join("client.db"),
+        dir.path().join("therapist.db"),
+    );
+    let mut therapist = Store::open(&therapist_path, &key()).unwrap();
     let document = client.export(&id).unwrap().len();
 
     // 2a. The therapist's phone has only the draft the client started from.
     let to_therapist = pair(&mut therapist, &mut client, &id, end);
     assert_eq!(therapist.heads(&id).unwrap(), client.heads(&id).unwrap());
 
-    // 1. A week apart: one call on the client, one term edit on the therapist.
+    // 1b (on copies of the two stores, closed): a week apart, reopened between every step.
     let week = end.plus_hours(24 * 7);
-    let start = CallStart::new(
-        CallReason::Coaching,
-        Some("argument at home, feeling overwhelmed and wanting to leave"),
-        &["TIPP".into(), "paced breathing".into()],
-        Some(4),
-    )
-    .unwrap();
-    let call = client.start_call(&id, start, week).unwrap();
-    let ended = CallEnd::new(&["opposite action".into()], Some(2), None).unwrap();
+    drop((client, therapist));
+    let (client_copy, therapist_copy) = (
+        dir.path().join("client-reopened.db"),
+        dir.path().join("therapist-reopened.db"),
+    );
+    copy_store(&client_path, &client_copy);
+    copy_store(&therapist_path, &therapist_copy);
+    let reopened_week = week_apart_reopened(&client_copy, &therapist_copy, &id, week);
+    let mut client = reopened(&client_path);
+    let mut therapist = reopened(&therapist_path);
+
+    // 1. A week apart: one call on the client, one term edit on the therapist.
+    let call = client.start_call(&id, call_start(), week).unwrap();
     client
-        .end_call(&id, call.id().as_str(), ended, week.plus_minutes(7))
+        .end_call(&id, call.id().as_str(), call_end(), week.plus_minutes(7))
         .unwrap();
     therapist
         .set_term(&id, TermKey::ReturnCallMinutes, "45", week)
@@ -137,20 +287,18 @@ fn history_figures() {
     let to_new_phone = pair(&mut therapist, &mut new_phone, &id, now);
     assert_eq!(therapist.heads(&id).unwrap(), new_phone.heads(&id).unwrap());
 
-    println!("\n1. One new call on the client after a week apart; the therapist changed a term");
-    println!(
-        "   total, both ways:                  {} B (target <= 1,500 B)",
-        from_client.bytes + from_therapist.bytes
+    print_week_apart(
+        "1. One new call on the client after a week apart; the therapist changed a term",
+        (from_client, from_therapist, arrived),
     );
-    println!(
-        "   messages client -> therapist:      {} ({} B)",
-        from_client.messages, from_client.bytes
+    print_week_apart(
+        "1b. The same, with both stores reopened between every step (as a phone app)",
+        reopened_week,
     );
-    println!(
-        "   messages therapist -> client:      {} ({} B)",
-        from_therapist.messages, from_therapist.bytes
+    print_week_apart(
+        "1c. The same for a new pair (agreement just created and paired), reopened likewise",
+        new_pair_week_apart_reopened(end),
     );
-    println!("   call in the client's first message: {arrived}");
     println!("\n2. First sync of the 5-year history (target <= 1.3x the compressed document)");
     println!(
         "   to the therapist's phone (holding the draft): {}",

@@ -123,7 +123,12 @@ pub struct PassReport {
     /// Fetched messages refused for good (a replay, a stranger, tampering) and
     /// acknowledged so the relay deletes them.
     pub rejected: u32,
-    /// Bytes of the requests' bodies and of the answers' bodies, both ways.
+    /// Bytes of the sealed messages deposited and fetched: what the sync itself costs.
+    pub sealed_bytes_sent: u64,
+    pub sealed_bytes_received: u64,
+    /// Bytes of the requests (URL, headers and body) and of the answers' bodies:
+    /// the sealed bytes plus the relay protocol's overhead. HTTP's own framing (the
+    /// request line, the answer's headers) is the shell's and not counted.
     pub bytes_up: u64,
     pub bytes_down: u64,
 }
@@ -160,6 +165,8 @@ pub struct RelayPass {
     to_ack: Vec<u64>,
     /// Ids of fragments held in memory, by agreement, until their message completes.
     held: HashMap<AgreementId, Vec<u64>>,
+    /// The size of the message in the deposit awaiting its answer.
+    deposit_bytes: u64,
     report: PassReport,
 }
 
@@ -214,6 +221,7 @@ impl RelayPass {
             more: false,
             to_ack: Vec::new(),
             held: HashMap::new(),
+            deposit_bytes: 0,
             report: PassReport::default(),
         })
     }
@@ -288,7 +296,10 @@ impl RelayPass {
         self.report.bytes_down += response.body.len() as u64;
         let ok = (200..300).contains(&response.status);
         match awaiting {
-            Awaiting::Deposit if ok => self.report.sent += 1,
+            Awaiting::Deposit if ok => {
+                self.report.sent += 1;
+                self.report.sealed_bytes_sent += self.deposit_bytes;
+            }
             Awaiting::Deposit => match refusal(&response) {
                 Error::Relay(RelayProblem::Refused(
                     ErrorCode::QuotaExceeded | ErrorCode::TooLarge,
@@ -330,6 +341,7 @@ impl RelayPass {
         for message in batch.messages {
             self.after = self.after.max(message.id);
             self.report.received += 1;
+            self.report.sealed_bytes_received += message.bytes.len() as u64;
             match store.sync_receive(&message.bytes, now) {
                 Ok(outcome) if outcome.buffered => {
                     self.held
@@ -374,16 +386,19 @@ impl RelayPass {
             audience: &self.relay,
         };
         let auth = store.sign_relay_request(&signed, signed_at)?;
-        let headers = auth
+        let headers: Vec<(String, String)> = auth
             .headers()
             .into_iter()
             .map(|(name, value)| (name.to_owned(), value))
             .collect();
+        let url = format!("{}{path}", self.relay);
         self.awaiting = Some(awaiting);
-        self.report.bytes_up += body.len() as u64;
+        self.deposit_bytes = body.len() as u64;
+        let header_bytes: usize = headers.iter().map(|(n, v)| n.len() + v.len()).sum();
+        self.report.bytes_up += (url.len() + header_bytes + body.len()) as u64;
         Ok(Some(Request {
             method,
-            url: format!("{}{path}", self.relay),
+            url,
             headers,
             body,
         }))

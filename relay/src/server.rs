@@ -23,7 +23,7 @@
 //!
 //! and only then does the storage act (`quota_exceeded`, `unavailable`).
 
-use std::future::Future;
+use std::future::{Future, IntoFuture};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -33,6 +33,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use axum::serve::ListenerExt;
 use axum::Router;
 use coachline_relay_protocol::auth::Signed;
 use coachline_relay_protocol::batch::decode_ids;
@@ -53,6 +54,9 @@ const ACK_ROUTE: &str = "/v1/mailboxes/{mailbox}/ack";
 
 /// How often the retention sweep runs (and idle rate buckets are forgotten).
 const SWEEP_EVERY: Duration = Duration::from_secs(60);
+
+/// How long requests under way may take to finish once the relay is asked to stop.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 /// How long a client may take to send a body.
 const BODY_TIMEOUT: Duration = Duration::from_secs(30);
@@ -143,7 +147,9 @@ impl<S: Storage> Relay<S> {
 }
 
 /// Serves `relay` on `listener` until `shutdown` completes, then finishes the
-/// requests under way. Sweeps on start and every minute.
+/// requests under way, for at most [`SHUTDOWN_GRACE`] (a client stalled in the middle
+/// of a request must not keep the relay from stopping). Sweeps on start and every
+/// minute.
 pub async fn serve<S: Storage>(
     listener: tokio::net::TcpListener,
     relay: Arc<Relay<S>>,
@@ -160,9 +166,29 @@ pub async fn serve<S: Storage>(
             }
         }
     });
-    let served = axum::serve(listener, relay.router())
-        .with_graceful_shutdown(shutdown)
-        .await;
+    let stopping = Arc::new(tokio::sync::Notify::new());
+    let signalled = {
+        let stopping = Arc::clone(&stopping);
+        async move {
+            shutdown.await;
+            stopping.notify_one();
+        }
+    };
+    // Small answers go out at once rather than wait for Nagle's algorithm.
+    let listener = listener.tap_io(|stream| {
+        let _ = stream.set_nodelay(true);
+    });
+    let serving = axum::serve(listener, relay.router()).with_graceful_shutdown(signalled);
+    let served = tokio::select! {
+        served = serving.into_future() => served,
+        () = async {
+            stopping.notified().await;
+            tokio::time::sleep(SHUTDOWN_GRACE).await;
+        } => {
+            tracing::warn!("stopping with requests still under way");
+            Ok(())
+        }
+    };
     sweeper.abort();
     served
 }

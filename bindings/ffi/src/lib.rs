@@ -11,6 +11,8 @@
 //!   screens that ask it often;
 //! - [`screens`]: [`CoachlineScreens`], every screen of both apps computed by the
 //!   core, and `act`, the one entry point for what a person does;
+//! - [`relay`]: [`RelayPass`], one sync pass through a relay, whose HTTP requests
+//!   the shell makes with its platform's stack;
 //! - [`records`]: the plain data and enums that cross the boundary;
 //! - [`error`]: [`CoachlineError`], the one error type, and the guard that turns a
 //!   panic into an error instead of letting it cross;
@@ -25,11 +27,13 @@ pub mod convert;
 pub mod decisions;
 pub mod error;
 pub mod records;
+pub mod relay;
 pub mod screens;
 pub mod store;
 
 pub use decisions::CallDecisions;
 pub use error::CoachlineError;
+pub use relay::RelayPass;
 pub use screens::CoachlineScreens;
 pub use store::{ChangeListener, CoachlineStore};
 

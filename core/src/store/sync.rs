@@ -19,7 +19,7 @@ use crate::sync::fragments::Sender;
 use crate::sync::invitation::{self, Invitation};
 use crate::sync::join;
 use crate::sync::seal::{KeyPair, Psk};
-use crate::sync::session::{MessageSummary, Session};
+use crate::sync::session::{self, MessageSummary, Session};
 use crate::time::Timestamp;
 
 /// A paired peer, as `peers` lists it.
@@ -402,7 +402,7 @@ impl Store {
         };
         let holds = doc.get_missing_deps(&peer.session.shared_heads).is_empty();
         let mut state = peer.session.state(holds);
-        let Some(message) = doc.sync().generate_sync_message(&mut state) else {
+        let Some(message) = session::generate(doc, &mut state) else {
             return Ok(None);
         };
         peer.session.sent(&state, now);

@@ -18,7 +18,8 @@
 //!   last needs, an empty filter since the shared heads): the first message then
 //!   carries every change made since the last sync. And every Coachline speaks
 //!   Automerge's v2 messages, so a peer with nothing gets the compressed document
-//!   instead of change after change.
+//!   instead of change after change; a peer that holds something gets the changes
+//!   alone when they are smaller ([`generate`]).
 //! - **The due rule** ([`Session::is_due`]), from a few persisted facts: our heads
 //!   when we last sent, whether the peer's last message asked for an answer, and
 //!   whether we are waiting for one. A message is due when we have news for the peer,
@@ -33,8 +34,8 @@
 //!   for [`KEEPALIVE_HOURS`]; its answer then brings the restored phone back what it
 //!   had lost. A quiet pair exchanges about one small message per period.
 
-use automerge::sync::{Capability, Have, Message, State};
-use automerge::ChangeHash;
+use automerge::sync::{Capability, Have, Message, MessageVersion, State, SyncDoc};
+use automerge::{AutoCommit, ChangeHash};
 
 use crate::time::Timestamp;
 
@@ -152,6 +153,49 @@ impl Session {
     }
 }
 
+/// The next message to the peer, generated from `state` (see [`Session::state`]).
+///
+/// Automerge answers a peer that lacks more than a third of the document's changes
+/// with the whole compressed document: right for a first sync, but a young document
+/// holds only a handful of changes (an agreement, its pairing, a call started and
+/// ended), so one new call would carry the whole agreement again. When that happens
+/// and the peer holds something, the changes alone are generated too, and the
+/// smaller message is sent.
+pub fn generate(doc: &mut AutoCommit, state: &mut State) -> Option<Message> {
+    let before = state.clone();
+    let message = doc.sync().generate_sync_message(state)?;
+    let peer_holds_something = before.their_heads.as_ref().is_some_and(|h| !h.is_empty());
+    if !peer_holds_something || !carries_a_document(&message) {
+        return Some(message);
+    }
+    let mut changes_only = State {
+        their_capabilities: Some(vec![Capability::SyncReset]),
+        ..before
+    };
+    match doc.sync().generate_sync_message(&mut changes_only) {
+        Some(smaller) if encoded_len(&smaller) < encoded_len(&message) => {
+            *state = changes_only;
+            Some(smaller)
+        }
+        _ => Some(message),
+    }
+}
+
+/// Whether a message carries a whole document (Automerge's v2 message for a peer
+/// that lacks much): the first chunk's type, after its magic and checksum, is 0.
+fn carries_a_document(message: &Message) -> bool {
+    message.version == MessageVersion::V2
+        && message
+            .changes
+            .iter()
+            .next()
+            .is_some_and(|chunk| chunk.get(8) == Some(&0))
+}
+
+fn encoded_len(message: &Message) -> usize {
+    message.clone().encode().len()
+}
+
 /// What a received message said, kept before Automerge consumes it.
 pub struct MessageSummary {
     pub heads: Vec<ChangeHash>,
@@ -199,7 +243,7 @@ mod tests {
             return None;
         }
         let mut state = sa.state(holds(a, sa));
-        let message = a.sync().generate_sync_message(&mut state)?;
+        let message = generate(a, &mut state)?;
         sa.sent(&state, at);
         let bytes = message.encode();
         let len = bytes.len();
@@ -252,6 +296,49 @@ mod tests {
         let from_b = log.iter().filter(|(who, _)| *who == 'b').count();
         assert!(from_a <= 2 && from_b <= 2, "{log:?}");
         assert_eq!(a.get_heads(), b.get_heads());
+    }
+
+    #[test]
+    fn a_young_document_sends_its_new_changes_not_the_whole_document() {
+        let mut a = AutoCommit::new();
+        // Text that does not compress away, as an agreement's does not.
+        let mut seed = 1u32;
+        let text: String = (0..2_000)
+            .map(|_| {
+                seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                char::from(b'a' + (seed >> 16) as u8 % 26)
+            })
+            .collect();
+        a.put(ROOT, "agreement", text).unwrap();
+        let mut b = AutoCommit::new();
+        let (mut sa, mut sb) = (Session::default(), Session::default());
+        quiesce(&mut a, &mut sa, &mut b, &mut sb);
+        // Two small changes: more than a third of the document's changes.
+        a.put(ROOT, "call", "started").unwrap();
+        a.commit();
+        a.put(ROOT, "call", "ended").unwrap();
+        let mut state = sa.state(holds(&mut a, &sa));
+        let message = generate(&mut a, &mut state).unwrap();
+        assert!(!carries_a_document(&message));
+        assert!(message.encode().len() < 500);
+        send(&mut a, &mut sa, &mut b, &mut sb, now()).unwrap();
+        assert_eq!(a.get_heads(), b.get_heads());
+    }
+
+    #[test]
+    fn a_peer_that_lacks_most_of_the_document_still_gets_it_whole() {
+        let mut a = AutoCommit::new();
+        a.put(ROOT, "start", 1).unwrap();
+        let mut b = AutoCommit::new();
+        let (mut sa, mut sb) = (Session::default(), Session::default());
+        quiesce(&mut a, &mut sa, &mut b, &mut sb);
+        for i in 0..200 {
+            a.put(ROOT, format!("key {i}"), i).unwrap();
+            a.commit();
+        }
+        let mut state = sa.state(holds(&mut a, &sa));
+        let message = generate(&mut a, &mut state).unwrap();
+        assert!(carries_a_document(&message));
     }
 
     #[test]

@@ -87,12 +87,12 @@ final class AppModel: ObservableObject {
         _ = try? session.send(action)
     }
 
-    /// Syncs every agreement: what arrived, then what is due.
-    func syncAll() {
-        guard let session, let agreements = try? session.store.listAgreements() else { return }
-        for item in agreements {
-            _ = try? session.syncNow(item.id)
-        }
+    /// Syncs every agreement: one pass through the relay when the store has one (set,
+    /// or named by the invitation joined with), else what arrived as files, then what
+    /// is due. Off the main thread: a relay pass waits for the network (URLSession).
+    func syncAll() async {
+        guard let session else { return }
+        await Task.detached { _ = try? session.syncAll() }.value
     }
 
     /// A sync file opened from AirDrop or Files: into the inbox, then applied.

@@ -10,13 +10,13 @@ struct CoachlineApp: App {
     @Environment(\.scenePhase) private var scenePhase
 
     init() {
-        // ScheduleSync: the background refresh syncs every agreement through the
-        // transport, then asks for the next one.
+        // ScheduleSync: the background refresh syncs every agreement, through the relay
+        // when there is one, else through the transport.
         BGTaskScheduler.shared.register(forTaskWithIdentifier: AppModel.syncTask, using: nil) { task in
             Task { @MainActor in
                 let model = AppModel.shared
                 model.start()
-                model.syncAll()
+                await model.syncAll()
                 task.setTaskCompleted(success: true)
             }
         }

@@ -204,6 +204,50 @@ fn edits_on_both_sides_while_apart_converge() {
     );
 }
 
+/// A week apart in a young agreement (just created and paired), every step in an open
+/// of its own as on a phone: the client's first message carries its two new changes,
+/// not the whole document again, and the exchange stays within the README's budget.
+#[test]
+fn a_week_apart_in_a_young_agreement_sends_the_changes_not_the_document() {
+    let p = paired();
+    let (dir, id) = (p.dir, p.id);
+    drop((p.therapist, p.client));
+    let open = |name: &str| Store::open(dir.path().join(name), &test_key()).unwrap();
+    let week = t0().plus_hours(24 * 7);
+    let call = open("c.db").start_call(&id, coaching_call(), week).unwrap();
+    let ended = CallEnd::new(&[], Some(1), None).unwrap();
+    open("c.db")
+        .end_call(&id, call.id().as_str(), ended, week.plus_minutes(6))
+        .unwrap();
+    open("t.db")
+        .set_term(&id, TermKey::LockoutHours, "12", week)
+        .unwrap();
+    let document = open("c.db").export(&id).unwrap().len();
+    let later = week.plus_hours(1);
+    let (mut messages, mut bytes, mut first) = (0, 0, None);
+    for _ in 0..10 {
+        let mut moved = false;
+        for (from, to) in [("c.db", "t.db"), ("t.db", "c.db")] {
+            let Some(message) = open(from).sync_next(&id, later).unwrap() else {
+                continue;
+            };
+            open(to).sync_receive(&message, later).unwrap();
+            first.get_or_insert(message.len());
+            (messages, bytes, moved) = (messages + 1, bytes + message.len(), true);
+        }
+        if !moved {
+            break;
+        }
+    }
+    assert_eq!(
+        open("c.db").heads(&id).unwrap(),
+        open("t.db").heads(&id).unwrap()
+    );
+    assert!(first.unwrap() < document / 2, "{first:?} of {document}");
+    assert_eq!(messages, 3);
+    assert!(bytes <= 1_500, "{bytes} B");
+}
+
 #[test]
 fn rejected_messages_change_nothing() {
     let mut p = paired();

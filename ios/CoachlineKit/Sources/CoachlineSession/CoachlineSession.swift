@@ -1,14 +1,24 @@
 import Coachline
 import Foundation
 
-/// What one `syncNow` did.
+/// What one `syncNow` (or `syncAll`, `syncThroughRelay`) did.
 public struct SyncRound: Sendable, Equatable {
-    /// Messages handed to the transport.
+    /// Messages handed to the transport, or deposited with the relay.
     public let sent: Int
     /// Messages received and applied.
     public let applied: Int
-    /// Messages received and refused, with why (a replay, another phone's, …).
+    /// Messages received and refused, with why (a replay, another phone's, …). Empty
+    /// through a relay, which tells no reasons: `relay.rejected` counts them.
     public let refused: [SyncRejection]
+    /// The pass's report when the round went through a relay; nil through the transport.
+    public let relay: RelayPassReport?
+
+    public init(sent: Int, applied: Int, refused: [SyncRejection], relay: RelayPassReport? = nil) {
+        self.sent = sent
+        self.applied = applied
+        self.refused = refused
+        self.relay = relay
+    }
 }
 
 /// One store, open for one person on one phone, with the screens the core computes
@@ -20,7 +30,8 @@ public struct SyncRound: Sendable, Equatable {
 ///   so, and at its `refreshAtMs` when the app calls `refreshDue()`.
 /// - `send(_:)` applies what the person did and follows the effects: `Show` moves
 ///   `route`, the others go to the `EffectHandler`.
-/// - `syncNow(_:)` moves sealed messages through the `SyncTransport`.
+/// - `syncNow(_:)` moves sealed messages through the store's relay when it has one
+///   (its requests made by the `RelayHTTP`), through the `SyncTransport` otherwise.
 ///
 /// Thread-safe: the core may tell of a change on any thread; observers are called
 /// on the thread that made the change.
@@ -41,13 +52,15 @@ public final class CoachlineSession: @unchecked Sendable {
     private let clock: Clock
     private let effects: EffectHandler
     private let transport: SyncTransport
+    private let relayHTTP: RelayHTTP
     private let lock = NSLock()
     private var watches: [ScreenKey: AnyWatch] = [:]
     private var listenerHandle: UInt64?
 
     /// Opens the store at `path` with the key `keys` gives, for a viewer in
     /// `timeZone` (an IANA name: the phone's) and `language` (English when nil),
-    /// showing `route` first.
+    /// showing `route` first. Sync goes through the store's relay, when it has one,
+    /// with `relayHTTP`; through `transport` otherwise.
     public init(
         path: String,
         keys: StoreKeyProvider,
@@ -56,6 +69,7 @@ public final class CoachlineSession: @unchecked Sendable {
         language: String? = nil,
         effects: EffectHandler,
         transport: SyncTransport,
+        relayHTTP: RelayHTTP = URLSessionRelayHTTP(),
         route: Route? = nil
     ) throws {
         let store = try CoachlineStore.open(path: path, key: try keys.storeKey())
@@ -69,6 +83,7 @@ public final class CoachlineSession: @unchecked Sendable {
         self.clock = clock
         self.effects = effects
         self.transport = transport
+        self.relayHTTP = relayHTTP
         self.route = ObservableValue(route)
         nextRefreshAtMs = ObservableValue(nil)
         lastError = ObservableValue(nil, isSame: { $0 == nil && $1 == nil })
@@ -231,10 +246,55 @@ public final class CoachlineSession: @unchecked Sendable {
 
     // MARK: Sync
 
-    /// Applies every message the transport received, then hands it every message
-    /// due for `agreementId` (answers to what was just applied included).
+    /// Syncs `agreementId` with the other phone. When the store has a relay (set, or
+    /// named by the invitation the phone joined with), this is one pass through it
+    /// (`syncThroughRelay`), which syncs every agreement at once. Otherwise it applies
+    /// every message the transport received, then hands it every message due for
+    /// `agreementId` (answers to what was just applied included). With a relay it
+    /// waits for the network: call it off the main thread.
     @discardableResult
     public func syncNow(_ agreementId: String) throws -> SyncRound {
+        if try store.relay() != nil { return try syncThroughRelay() }
+        return try syncThroughTransport(agreementId)
+    }
+
+    /// Syncs every agreement: one pass through the store's relay when it has one, or
+    /// each agreement through the transport (one not paired yet is skipped). What the
+    /// background refresh runs.
+    @discardableResult
+    public func syncAll() throws -> SyncRound {
+        if try store.relay() != nil { return try syncThroughRelay() }
+        var (sent, applied, refused) = (0, 0, [SyncRejection]())
+        for agreement in try store.listAgreements() {
+            // Not paired yet: nothing to sync; the others still are.
+            guard let round = try? syncThroughTransport(agreement.id) else { continue }
+            sent += round.sent
+            applied += round.applied
+            refused += round.refused
+        }
+        return SyncRound(sent: sent, applied: applied, refused: refused)
+    }
+
+    /// One pass through the store's relay (or `url`), its requests made with the
+    /// `RelayHTTP`, each signed at the clock's now: sends what is due to every paired
+    /// phone, fetches and applies this phone's mailbox, acknowledges. The store is
+    /// locked only inside each step, never across a request, so the screens keep
+    /// working; what is applied reaches them through the change notification. A
+    /// refusal by the relay throws `CoachlineError.Relay`, no answer at all the
+    /// `RelayHTTP`'s error; either way nothing is lost, and the next pass goes on.
+    @discardableResult
+    public func syncThroughRelay(url: String? = nil) throws -> SyncRound {
+        let pass = try store.relayPass(url: url)
+        while true {
+            let now = clock.nowMs()
+            guard let request = try pass.nextRequest(nowMs: now) else { break }
+            try pass.receive(response: relayHTTP.exchange(request), nowMs: now)
+        }
+        let report = pass.report()
+        return SyncRound(sent: Int(report.sent), applied: Int(report.applied), refused: [], relay: report)
+    }
+
+    private func syncThroughTransport(_ agreementId: String) throws -> SyncRound {
         let now = clock.nowMs()
         var applied = 0
         var refused: [SyncRejection] = []

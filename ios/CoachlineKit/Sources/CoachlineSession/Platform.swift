@@ -1,5 +1,8 @@
 import Coachline
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 
 /// Gives the 32-byte key the store is encrypted with. The app keeps it in the iOS
 /// Keychain (made once, at random, `kSecAttrAccessibleAfterFirstUnlockThisDeviceOnly`);
@@ -89,5 +92,78 @@ public final class DirectorySyncTransport: SyncTransport, @unchecked Sendable {
         let messages = try files.map { try Data(contentsOf: $0) }
         for file in files { try FileManager.default.removeItem(at: file) }
         return messages
+    }
+}
+
+/// Makes the HTTP requests of a relay pass (`CoachlineStore.relayPass`): each exactly
+/// as given (method, URL, headers, body), returning the relay's answer whatever its
+/// status (a refusal's body says why; the core reads it). Throws when no answer came
+/// (no network, a timeout): the pass stops there, and nothing is lost.
+///
+/// The URL and the headers name this device: never log them.
+public protocol RelayHTTP: Sendable {
+    func exchange(_ request: RelayRequest) throws -> RelayResponse
+}
+
+/// `RelayHTTP` with `URLSession` (FoundationNetworking on Linux): an ephemeral
+/// session, so nothing is cached or kept in cookies. Each request blocks the calling
+/// thread until its answer: run sync off the main thread.
+public final class URLSessionRelayHTTP: RelayHTTP, @unchecked Sendable {
+    private let session: URLSession
+    private let timeout: TimeInterval
+
+    public init(timeout: TimeInterval = 30) {
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
+        configuration.urlCache = nil
+        session = URLSession(configuration: configuration)
+        self.timeout = timeout
+    }
+
+    deinit { session.finishTasksAndInvalidate() }
+
+    public func exchange(_ request: RelayRequest) throws -> RelayResponse {
+        guard let url = URL(string: request.url) else { throw URLError(.badURL) }
+        var urlRequest = URLRequest(url: url, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: timeout)
+        urlRequest.httpMethod = request.method
+        for header in request.headers {
+            urlRequest.setValue(header.value, forHTTPHeaderField: header.name)
+        }
+        if request.method != "GET" {
+            urlRequest.setValue("application/octet-stream", forHTTPHeaderField: "content-type")
+            urlRequest.httpBody = request.body
+        }
+        let answer = Answer()
+        let done = DispatchSemaphore(value: 0)
+        session.dataTask(with: urlRequest) { data, response, error in
+            if let error {
+                answer.set(.failure(error))
+            } else if let response = response as? HTTPURLResponse {
+                answer.set(.success(RelayResponse(status: UInt16(clamping: response.statusCode), body: data ?? Data())))
+            } else {
+                answer.set(.failure(URLError(.badServerResponse)))
+            }
+            done.signal()
+        }.resume()
+        done.wait()
+        return try answer.get()
+    }
+
+    /// What the data task's completion hands to the waiting thread.
+    private final class Answer: @unchecked Sendable {
+        private let lock = NSLock()
+        private var result: Result<RelayResponse, Error> = .failure(URLError(.unknown))
+
+        func set(_ value: Result<RelayResponse, Error>) {
+            lock.lock()
+            result = value
+            lock.unlock()
+        }
+
+        func get() throws -> RelayResponse {
+            lock.lock()
+            defer { lock.unlock() }
+            return try result.get()
+        }
     }
 }

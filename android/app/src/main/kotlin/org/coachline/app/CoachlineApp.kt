@@ -26,10 +26,17 @@ class CoachlineApp : Application() {
             timeZone = TimeZone.getDefault().id,
             language = Locale.getDefault().toLanguageTag(),
             effects = effects,
-            // Files only, for now: the worker leaves outgoing messages in sync/out for the
+            // With a relay (set, or named by the invitation joined with), sync is a pass
+            // through it with HttpURLConnection (the session's default RelayHttp).
+            // Without, files: the worker leaves outgoing messages in sync/out for the
             // share sheet; files received by "open with" are applied at once (MainActivity).
             transport = FileSyncTransport(File(sync, "out").toPath(), File(sync, "in").toPath()),
         )
+    }
+
+    override fun onCreate() {
+        super.onCreate()
+        SyncWorker.schedulePeriodic(this)
     }
 }
 

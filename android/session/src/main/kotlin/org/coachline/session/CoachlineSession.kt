@@ -19,6 +19,7 @@ import org.coachline.Effect
 import org.coachline.Home
 import org.coachline.HomeScreen
 import org.coachline.Invite
+import org.coachline.RelayPassReport
 import org.coachline.Route
 import org.coachline.SessionPrep
 import org.coachline.SyncRejection
@@ -46,6 +47,7 @@ class CoachlineSession private constructor(
     private val clock: Clock,
     private val effects: EffectHandler,
     private val transport: SyncTransport,
+    private val relayHttp: RelayHttp,
 ) : AutoCloseable {
     private val closed = AtomicBoolean(false)
     private val watched = ConcurrentHashMap<ScreenKey, Watched<*>>()
@@ -82,7 +84,8 @@ class CoachlineSession private constructor(
         /**
          * Opens the store at [storePath] with the key from [keys] (zeroed once used),
          * for a viewer in [timeZone] (IANA, the phone's zone) and [language] (BCP 47;
-         * English when null).
+         * English when null). Sync goes through the store's relay, when it has one,
+         * with [relayHttp]; through [transport] otherwise.
          */
         fun open(
             storePath: String,
@@ -92,6 +95,7 @@ class CoachlineSession private constructor(
             language: String? = null,
             effects: EffectHandler,
             transport: SyncTransport,
+            relayHttp: RelayHttp = UrlConnectionRelayHttp(),
         ): CoachlineSession {
             val key = keys.storeKey()
             val store = try {
@@ -100,7 +104,7 @@ class CoachlineSession private constructor(
                 key.fill(0)
             }
             try {
-                return CoachlineSession(store, store.screens(timeZone, language), clock, effects, transport)
+                return CoachlineSession(store, store.screens(timeZone, language), clock, effects, transport, relayHttp)
             } catch (e: Exception) {
                 store.closeStore() // a bad zone, an unreadable identity: nothing stays open
                 store.destroy()
@@ -208,18 +212,70 @@ class CoachlineSession private constructor(
 
     // --- Sync ---------------------------------------------------------------------------
 
-    /** What [syncNow] did. */
-    data class SyncResult(val sent: Int, val applied: Int, val refused: Int)
+    /**
+     * What [syncNow] or [syncAll] did: messages sent, applied, and refused (dropped, or
+     * through a relay acknowledged so it deletes them); [relay] is the whole report of
+     * a pass through a relay, null when the transport was used.
+     */
+    data class SyncResult(val sent: Int, val applied: Int, val refused: Int, val relay: RelayPassReport? = null)
 
     /**
-     * Applies every message the transport received for [agreementId], then sends every
-     * message due for it (received first: a pairing's first answer is due only once
-     * the other phone's hello is in). Messages the core refuses (replayed, tampered,
-     * not for this phone) are counted and dropped: one bad file must not stop the
-     * rest. The screens follow through the change notification. Throws the core's
-     * error when the agreement has no paired phone yet.
+     * Syncs [agreementId] with the other phone. When the store has a relay
+     * ([CoachlineStore.relay]: set, or named by the invitation the phone joined
+     * with), this is one pass through it ([syncThroughRelay]), which syncs every
+     * agreement of the store at once. Otherwise it applies every message the transport
+     * received for [agreementId], then sends every message due for it (received first:
+     * a pairing's first answer is due only once the other phone's hello is in).
+     * Messages the core refuses (replayed, tampered, not for this phone) are counted
+     * and dropped: one bad file must not stop the rest. The screens follow through the
+     * change notification. Through the transport, throws the core's error when the
+     * agreement has no paired phone yet. Blocks for the network with a relay: call it
+     * off the main thread.
      */
-    fun syncNow(agreementId: String): SyncResult {
+    fun syncNow(agreementId: String): SyncResult =
+        if (store.relay() != null) syncThroughRelay() else syncThroughTransport(agreementId)
+
+    /**
+     * Syncs every agreement: one pass through the store's relay when it has one, or
+     * [syncNow] for each agreement through the transport (one not paired yet is
+     * skipped). What the background sync runs.
+     */
+    fun syncAll(): SyncResult {
+        if (store.relay() != null) return syncThroughRelay()
+        var total = SyncResult(0, 0, 0)
+        for (agreement in store.listAgreements()) {
+            val round = try {
+                syncThroughTransport(agreement.id)
+            } catch (e: CoachlineException) {
+                continue // not paired yet: nothing to sync; the others still are
+            }
+            total = SyncResult(total.sent + round.sent, total.applied + round.applied, total.refused + round.refused)
+        }
+        return total
+    }
+
+    /**
+     * One pass through the store's relay (or [url]), its requests made with the
+     * session's [RelayHttp], each signed at the clock's now: sends what is due to
+     * every paired phone, fetches and applies this phone's mailbox, acknowledges. The
+     * store is locked only inside each step, never across a request, so the screens
+     * keep working; what is applied reaches them through the change notification.
+     * A refusal by the relay throws [CoachlineException.Relay], no answer at all the
+     * [RelayHttp]'s [java.io.IOException]; either way nothing is lost, and the next
+     * pass goes on from there.
+     */
+    fun syncThroughRelay(url: String? = null): SyncResult =
+        store.relayPass(url).use { pass ->
+            while (true) {
+                val now = clock.nowMs()
+                val request = pass.nextRequest(now) ?: break
+                pass.receive(relayHttp.exchange(request), now)
+            }
+            val report = pass.report()
+            SyncResult(report.sent, report.applied, report.rejected, report)
+        }
+
+    private fun syncThroughTransport(agreementId: String): SyncResult {
         val now = clock.nowMs()
         var applied = 0
         var refused = 0

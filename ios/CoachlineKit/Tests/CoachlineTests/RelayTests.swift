@@ -1,0 +1,214 @@
+import Coachline
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import XCTest
+
+/// A real relay process (`coachline-relay`, built by scripts/test-swift; its path in
+/// `COACHLINE_RELAY_BIN`) on a free loopback port, over a fresh data directory;
+/// stopped (SIGTERM) and its data removed by `stop()`.
+final class RelayProcess {
+    private let process = Process()
+    private let data: URL
+    /// The relay's name, which requests are signed for: `http://127.0.0.1:PORT`.
+    let url: String
+    let port: Int
+
+    init() throws {
+        let env = ProcessInfo.processInfo.environment
+        let binary = env["COACHLINE_RELAY_BIN"]
+            ?? "\(env["CARGO_TARGET_DIR"] ?? "target")/debug/coachline-relay"
+        data = FileManager.default.temporaryDirectory.appendingPathComponent("coachline-relay-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+        let stdout = Pipe()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = ["--listen", "127.0.0.1:0", "--data", data.path]
+        process.standardOutput = stdout
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // The first line: `listening on http://127.0.0.1:PORT`.
+        var line = Data()
+        while !line.contains(UInt8(ascii: "\n")) {
+            let chunk = stdout.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            line.append(chunk)
+        }
+        let first = String(decoding: line, as: UTF8.self).split(separator: "\n").first.map(String.init) ?? ""
+        let prefix = "listening on "
+        guard first.hasPrefix(prefix + "http://"), let port = URLComponents(string: String(first.dropFirst(prefix.count)))?.port else {
+            process.terminate()
+            throw CocoaError(.fileReadCorruptFile)
+        }
+        url = String(first.dropFirst(prefix.count)).trimmingCharacters(in: .whitespaces)
+        self.port = port
+    }
+
+    func stop() {
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+        try? FileManager.default.removeItem(at: data)
+    }
+}
+
+/// An ephemeral session: no cache, no cookies.
+private let http = URLSession(configuration: .ephemeral)
+
+/// What a data task's completion hands back to the waiting thread.
+private final class Answer: @unchecked Sendable {
+    var result: Result<RelayResponse, Error> = .failure(URLError(.unknown))
+}
+
+/// Makes one request of a relay pass with URLSession; any status is an answer.
+func exchange(_ request: RelayRequest) throws -> RelayResponse {
+    guard let url = URL(string: request.url) else { throw URLError(.badURL) }
+    var urlRequest = URLRequest(url: url, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: 30)
+    urlRequest.httpMethod = request.method
+    for header in request.headers {
+        urlRequest.setValue(header.value, forHTTPHeaderField: header.name)
+    }
+    if request.method != "GET" {
+        urlRequest.setValue("application/octet-stream", forHTTPHeaderField: "content-type")
+        urlRequest.httpBody = request.body
+    }
+    let answer = Answer()
+    let done = DispatchSemaphore(value: 0)
+    http.dataTask(with: urlRequest) { data, response, error in
+        if let error {
+            answer.result = .failure(error)
+        } else if let response = response as? HTTPURLResponse {
+            answer.result = .success(RelayResponse(status: UInt16(clamping: response.statusCode), body: data ?? Data()))
+        } else {
+            answer.result = .failure(URLError(.badServerResponse))
+        }
+        done.signal()
+    }.resume()
+    done.wait()
+    return try answer.result.get()
+}
+
+/// Now, by the real clock: the relay checks each request's time against its own.
+func realNow() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
+
+/// One whole pass of `store` through its relay (or `url`), as the apps make it.
+@discardableResult
+func relayPass(_ store: CoachlineStore, url: String? = nil) throws -> RelayPassReport {
+    let pass = try store.relayPass(url: url)
+    while true {
+        let now = realNow()
+        guard let request = try pass.nextRequest(nowMs: now) else { return pass.report() }
+        try pass.receive(response: exchange(request), nowMs: now)
+    }
+}
+
+/// Passes on both phones in turn until a round where neither sends nor applies anything;
+/// returns the number of rounds.
+@discardableResult
+func convergeThroughRelay(_ a: CoachlineStore, _ b: CoachlineStore, file: StaticString = #filePath, line: UInt = #line) throws -> Int {
+    for round in 1...10 {
+        let (ra, rb) = (try relayPass(a), try relayPass(b))
+        XCTAssertEqual(ra.rejected + rb.rejected, 0, "no message refused", file: file, line: line)
+        if ra.sent + ra.applied + rb.sent + rb.applied == 0 { return round }
+    }
+    XCTFail("no quiescence", file: file, line: line)
+    return 10
+}
+
+/// The agreements a listener heard of, under a lock.
+private final class Heard: ChangeListener, @unchecked Sendable {
+    let ids = Tally<String>()
+    func agreementChanged(agreementId: String) { ids.add(agreementId) }
+}
+
+/// Two phones syncing through a real relay on loopback, the requests moved with
+/// URLSession; the relay's refusals come back as typed errors. At the real time.
+final class RelayTests: XCTestCase {
+    private func startRelay() throws -> RelayProcess {
+        let relay = try RelayProcess()
+        addTeardownBlock { relay.stop() }
+        return relay
+    }
+
+    /// The therapist sets the relay and invites; the client's phone joins and takes
+    /// the relay from the line; passes pair them.
+    private func pair(_ phones: Phones, through relay: RelayProcess) throws -> String {
+        let (therapist, client) = (phones.therapist, phones.client)
+        try therapist.setRelay(url: relay.url)
+        XCTAssertEqual(try therapist.relay(), relay.url)
+        let id = try therapist.createAgreement(clientName: "Sam", timeZone: "America/New_York", nowMs: realNow())
+        _ = try therapist.addBehavior(agreementId: id, label: "self-harm", triggersLockout: true, nowMs: realNow())
+        XCTAssertNil(try client.relay())
+        XCTAssertEqual(try client.joinAgreement(invitation: therapist.invite(agreementId: id, nowMs: realNow()), nowMs: realNow()), id)
+        XCTAssertEqual(try client.relay(), relay.url, "the invitation names the relay")
+        try convergeThroughRelay(client, therapist)
+        XCTAssertEqual(try client.peers().map(\.confirmed), [true])
+        XCTAssertEqual(try client.agreement(agreementId: id).termsHashHex, try therapist.agreement(agreementId: id).termsHashHex)
+        return id
+    }
+
+    func test_paired_by_an_invitation_naming_the_relay_the_phones_converge_and_a_lockout_arrives() throws {
+        let relay = try startRelay()
+        let phones = try makePhones()
+        let (therapist, client) = (phones.therapist, phones.client)
+        let id = try pair(phones, through: relay)
+
+        _ = try therapist.sign(agreementId: id, nowMs: realNow())
+        _ = try client.sign(agreementId: id, nowMs: realNow())
+        try convergeThroughRelay(client, therapist)
+        XCTAssertEqual(try therapist.agreement(agreementId: id).status, .active)
+        XCTAssertTrue(try therapist.agreement(agreementId: id) == client.agreement(agreementId: id), "the phones converge")
+
+        let heard = Heard()
+        _ = therapist.addChangeListener(listener: heard)
+        XCTAssertNotEqual(try therapist.status(agreementId: id, nowMs: realNow()).permission, .lockedOut)
+        _ = try client.reportBehavior(agreementId: id, behaviorLabel: "self-harm", occurredAtMs: nil, nowMs: realNow())
+        let sent = try relayPass(client)
+        XCTAssertEqual(sent.sent, 1)
+        let received = try relayPass(therapist)
+        XCTAssertEqual([received.received, received.applied, received.rejected], [1, 1, 0])
+        XCTAssertTrue(sent.bytesUp > 0 && received.bytesDown > 0)
+        XCTAssertEqual(heard.ids.items, [id], "the change listener heard of the applied report")
+        XCTAssertEqual(try therapist.status(agreementId: id, nowMs: realNow()).permission, .lockedOut)
+    }
+
+    func test_bad_addresses_refusals_and_misuse_are_typed_and_change_nothing() throws {
+        let relay = try startRelay()
+        let phones = try makePhones()
+        let (therapist, client) = (phones.therapist, phones.client)
+        XCTAssertEqual(coachlineError(try therapist.relayPass(url: nil)), .Relay(problem: .noRelay))
+        let id = try pair(phones, through: relay)
+        let before = (try therapist.agreement(agreementId: id), try client.agreement(agreementId: id))
+
+        for bad in ["relay.example.org", "ftp://relay.example.org", "http://relay.example.org/path"] {
+            XCTAssertEqual(invalidField(try therapist.setRelay(url: bad)), "relay")
+            XCTAssertEqual(invalidField(try therapist.relayPass(url: bad)), "relay")
+        }
+        XCTAssertEqual(try therapist.relay(), relay.url)
+
+        // The same relay under another name: signed for that name, refused by the relay.
+        XCTAssertEqual(
+            coachlineError(try relayPass(therapist, url: "http://localhost:\(relay.port)")),
+            .Relay(problem: .refused(code: "bad_signature"))
+        )
+        XCTAssertEqual(try therapist.relay(), relay.url, "a pass's address is not recorded")
+
+        let pass = try client.relayPass(url: nil)
+        let now = realNow()
+        let first = try XCTUnwrap(try pass.nextRequest(nowMs: now))
+        XCTAssertEqual(coachlineError(try pass.nextRequest(nowMs: now)), .Relay(problem: .outOfTurn))
+        try pass.receive(response: exchange(first), nowMs: now)
+        while let request = try pass.nextRequest(nowMs: now) {
+            try pass.receive(response: exchange(request), nowMs: now)
+        }
+        XCTAssertEqual(
+            coachlineError(try pass.receive(response: RelayResponse(status: 200, body: Data()), nowMs: now)),
+            .Relay(problem: .outOfTurn)
+        )
+
+        XCTAssertTrue(try therapist.agreement(agreementId: id) == before.0 && client.agreement(agreementId: id) == before.1,
+                      "a failure changed an agreement")
+        XCTAssertEqual(try convergeThroughRelay(client, therapist), 1)
+    }
+}
