@@ -224,8 +224,8 @@ pub fn sync(
             );
         }
         lines.push(format!(
-            "{} bytes up, {} bytes down.",
-            report.bytes_up, report.bytes_down
+            "Sealed messages: {} bytes sent, {} received; with the requests, {} bytes up and {} down.",
+            report.sealed_bytes_sent, report.sealed_bytes_received, report.bytes_up, report.bytes_down
         ));
         if let Some(relay) = relay {
             lines.push(format!(
