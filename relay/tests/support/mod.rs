@@ -105,13 +105,25 @@ impl TestSchema {
         out
     }
 
-    /// Runs `sql` in the schema, behind the relay's back.
+    /// Runs `sql` in the schema, behind the relay's back. A deadlock with what the
+    /// relay has in flight (its sweep, a request) is retried: PostgreSQL aborts one
+    /// side, and it may be ours.
     pub async fn execute(&self, sql: &str) {
-        admin(&self.base)
-            .await
-            .batch_execute(&format!("SET search_path TO {}; {sql}", self.name))
-            .await
-            .unwrap();
+        let client = admin(&self.base).await;
+        let sql = format!("SET search_path TO {}; {sql}", self.name);
+        for _ in 0..10 {
+            match client.batch_execute(&sql).await {
+                Ok(()) => return,
+                Err(e)
+                    if e.code()
+                        == Some(&tokio_postgres::error::SqlState::T_R_DEADLOCK_DETECTED) =>
+                {
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                }
+                Err(e) => panic!("{e}"),
+            }
+        }
+        panic!("still deadlocked after 10 tries");
     }
 
     pub async fn drop_schema(self) {
