@@ -165,8 +165,8 @@ pub struct RelayPass {
     to_ack: Vec<u64>,
     /// Ids of fragments held in memory, by agreement, until their message completes.
     held: HashMap<AgreementId, Vec<u64>>,
-    /// The size of the message in the deposit awaiting its answer.
-    deposit_bytes: u64,
+    /// The agreement and size of the message in the deposit awaiting its answer.
+    deposit: Option<(AgreementId, u64)>,
     report: PassReport,
 }
 
@@ -221,7 +221,7 @@ impl RelayPass {
             more: false,
             to_ack: Vec::new(),
             held: HashMap::new(),
-            deposit_bytes: 0,
+            deposit: None,
             report: PassReport::default(),
         })
     }
@@ -258,6 +258,7 @@ impl RelayPass {
                     while let Some((id, mailbox)) = self.peers.get(self.next_peer) {
                         if let Some(message) = store.sync_next(id, now)? {
                             let path = protocol::messages_path(mailbox);
+                            self.deposit = Some((id.clone(), message.len() as u64));
                             return self.request(
                                 store,
                                 Awaiting::Deposit,
@@ -298,14 +299,21 @@ impl RelayPass {
         match awaiting {
             Awaiting::Deposit if ok => {
                 self.report.sent += 1;
-                self.report.sealed_bytes_sent += self.deposit_bytes;
+                self.report.sealed_bytes_sent += self.deposit.take().map_or(0, |(_, len)| len);
             }
-            Awaiting::Deposit => match refusal(&response) {
-                Error::Relay(RelayProblem::Refused(
-                    ErrorCode::QuotaExceeded | ErrorCode::TooLarge,
-                )) => self.report.undelivered += 1,
-                other => return Err(other),
-            },
+            Awaiting::Deposit => {
+                self.undelivered(store)?;
+                match refusal(&response) {
+                    Error::Relay(RelayProblem::Refused(
+                        ErrorCode::QuotaExceeded | ErrorCode::TooLarge,
+                    )) => {
+                        self.report.undelivered += 1;
+                        // On to the next peer: this one's mailbox takes nothing now.
+                        self.next_peer += 1;
+                    }
+                    other => return Err(other),
+                }
+            }
             Awaiting::Fetch if ok => {
                 let batch = Batch::decode(&response.body).map_err(|_| {
                     Error::Relay(RelayProblem::UnexpectedAnswer {
@@ -321,6 +329,25 @@ impl RelayPass {
             Awaiting::Fetch | Awaiting::Ack => return Err(refusal(&response)),
         }
         Ok(())
+    }
+
+    /// Ends the pass when the shell could not make the last request (no network, a
+    /// timeout): a message it carried is due again at once, not only after the sync
+    /// session's resend delay. Safe to call at any point, and more than once.
+    pub fn abandon(&mut self, store: &mut Store) -> Result<()> {
+        if self.awaiting.take() == Some(Awaiting::Deposit) {
+            self.undelivered(store)?;
+        }
+        self.stage = Stage::Done;
+        Ok(())
+    }
+
+    /// The deposit awaiting its answer did not reach the relay, or was refused.
+    fn undelivered(&mut self, store: &mut Store) -> Result<()> {
+        match self.deposit.take() {
+            Some((id, _)) => store.sync_undelivered(&id),
+            None => Ok(()),
+        }
     }
 
     /// Fetches again while more messages wait, else sends the answers: to every peer
@@ -393,7 +420,6 @@ impl RelayPass {
             .collect();
         let url = format!("{}{path}", self.relay);
         self.awaiting = Some(awaiting);
-        self.deposit_bytes = body.len() as u64;
         let header_bytes: usize = headers.iter().map(|(n, v)| n.len() + v.len()).sum();
         self.report.bytes_up += (url.len() + header_bytes + body.len()) as u64;
         Ok(Some(Request {
@@ -532,6 +558,69 @@ mod tests {
                 other => panic!("{other:?}"),
             }
         }
+    }
+
+    /// A client that joined: its first message to the therapist is due.
+    fn joined(dir: &tempfile::TempDir) -> Store {
+        let (mut therapist, id) = therapist(dir);
+        let code = therapist.invite(&id, t0()).unwrap();
+        let mut client = Store::open(dir.path().join("c.db"), &test_key()).unwrap();
+        client.init(Role::Client, "C", t0()).unwrap();
+        client.join(&code, t0()).unwrap();
+        client
+    }
+
+    fn is_deposit(request: &Request) -> bool {
+        request.method == Method::Post && request.url.ends_with("/messages")
+    }
+
+    #[test]
+    fn a_message_that_did_not_reach_the_relay_is_due_again_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut client = joined(&dir);
+        let relay = Some("http://127.0.0.1:8470");
+        let unavailable = Response {
+            status: 503,
+            body: serde_json::to_vec(&ErrorBody::from(ErrorCode::Unavailable)).unwrap(),
+        };
+
+        // Refused by the relay: the pass ends, the message is due again.
+        let mut pass = RelayPass::new(&client, relay).unwrap();
+        let first = pass.next_request(&mut client, t0(), t0()).unwrap().unwrap();
+        assert!(is_deposit(&first));
+        assert!(matches!(
+            pass.receive(&mut client, unavailable, t0()),
+            Err(Error::Relay(RelayProblem::Refused(ErrorCode::Unavailable)))
+        ));
+
+        // Never made (no network): abandoned, and due again too.
+        let mut pass = RelayPass::new(&client, relay).unwrap();
+        let again = pass.next_request(&mut client, t0(), t0()).unwrap().unwrap();
+        assert!(
+            is_deposit(&again),
+            "due again at once, not after the resend delay"
+        );
+        pass.abandon(&mut client).unwrap();
+        assert_eq!(pass.next_request(&mut client, t0(), t0()).unwrap(), None);
+
+        let mut pass = RelayPass::new(&client, relay).unwrap();
+        let third = pass.next_request(&mut client, t0(), t0()).unwrap().unwrap();
+        assert!(is_deposit(&third));
+        pass.receive(
+            &mut client,
+            Response {
+                status: 201,
+                body: br#"{"id":1}"#.to_vec(),
+            },
+            t0(),
+        )
+        .unwrap();
+        assert_eq!(pass.report().sent, 1);
+
+        // Delivered: nothing is due until an answer or the resend delay.
+        let mut pass = RelayPass::new(&client, relay).unwrap();
+        let fetch = pass.next_request(&mut client, t0(), t0()).unwrap().unwrap();
+        assert_eq!(fetch.method, Method::Get);
     }
 
     #[test]

@@ -207,4 +207,26 @@ class RelayTest {
             }
         }
     }
+
+    @Test
+    fun `a report whose deposit never reached the relay goes with the next pass`(@TempDir dir: Path) {
+        RelayProcess().use { relay ->
+            Phones(dir).use { phones ->
+                val (therapist, client) = phones.therapist to phones.client
+                val id = pair(phones, relay)
+                client.reportBehavior(id, "self-harm", null, System.currentTimeMillis())
+                client.relayPass(null).use { pass ->
+                    val deposit = pass.nextRequest(System.currentTimeMillis())!!
+                    assertTrue(deposit.method == "POST" && deposit.url.endsWith("/messages"))
+                    // The network failed before the request was made: the shell abandons the pass.
+                    pass.abandon()
+                    assertNull(pass.nextRequest(System.currentTimeMillis()))
+                }
+                // The next pass carries the report at once, not after the sync's resend delay.
+                assertEquals(1, relayPass(client).sent)
+                assertEquals(1, relayPass(therapist).applied)
+                assertEquals(Permission.LOCKED_OUT, therapist.status(id, System.currentTimeMillis()).permission)
+            }
+        }
+    }
 }

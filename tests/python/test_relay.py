@@ -202,3 +202,20 @@ def test_bad_addresses_refusals_and_misuse_are_typed_and_change_nothing(pair, re
     unchanged = (therapist.agreement(agreement_id), client.agreement(agreement_id)) == before
     assert unchanged, "a failure changed an agreement"
     assert converge(client, therapist) == 1
+
+
+def test_a_report_whose_deposit_never_reached_the_relay_goes_with_the_next_pass(pair, relay):
+    therapist, client = pair.therapist, pair.client
+    agreement_id = pair_through(pair, relay)
+    client.report_behavior(agreement_id, "self-harm", None, now())
+    p = client.relay_pass()
+    deposit = p.next_request(now())
+    assert deposit.method == "POST" and deposit.url.endswith("/messages")
+    # The network failed before the request was made: the shell abandons the pass.
+    p.abandon()
+    assert p.next_request(now()) is None
+    # The next pass carries the report at once, not after the sync's resend delay.
+    assert relay_pass(client).sent == 1
+    received = relay_pass(therapist)
+    assert (received.applied, received.rejected) == (1, 0)
+    assert therapist.status(agreement_id, now()).permission == Permission.LOCKED_OUT

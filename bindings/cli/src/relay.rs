@@ -145,7 +145,12 @@ pub fn pass(
     let mut pass = RelayPass::new(store, url).map_err(no_relay_hint)?;
     // The relay's clock is the real one: sign at it, whatever `now` plays.
     while let Some(request) = pass.next_request(store, now, Timestamp::now())? {
-        let response = http.send(request).map_err(|e| {
+        let sent = http.send(request);
+        if sent.is_err() {
+            // What it carried is due again at the next pass, not after the resend delay.
+            pass.abandon(store)?;
+        }
+        let response = sent.map_err(|e| {
             stopped(
                 Failure {
                     code: EXIT_TRY_AGAIN,

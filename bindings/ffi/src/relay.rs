@@ -226,6 +226,13 @@ impl RelayPass {
         self.with_pass(|store, pass| Ok(pass.receive(store, response, now)?))
     }
 
+    /// Ends the pass when the shell could not make the last request (no network, a
+    /// timeout): a message it carried is due again at the next pass, not only after
+    /// the sync's resend delay. Safe to call at any point, and more than once.
+    pub fn abandon(&self) -> Result<()> {
+        self.with_pass(|store, pass| Ok(pass.abandon(store)?))
+    }
+
     /// What the pass has done so far.
     pub fn report(&self) -> RelayPassReport {
         // The pass alone, not the store: counts are never half-written, even by a

@@ -68,6 +68,20 @@ impl Store {
             .collect()
     }
 
+    /// The last message [`Store::sync_next`] gave for agreement `id` never reached
+    /// the peer (the relay refused it, or the network failed): a message is due
+    /// again at once instead of after the resend delay, and the rest of its
+    /// fragments are dropped. Its counter stays spent.
+    pub fn sync_undelivered(&mut self, id: &AgreementId) -> Result<()> {
+        self.fragments.drop_outgoing(id);
+        self.conn
+            .prepare_cached(
+                "UPDATE peers SET sent_heads = NULL, awaiting_since = NULL WHERE agreement = ?1",
+            )?
+            .execute([id.as_str()])?;
+        Ok(())
+    }
+
     /// This device's own mailbox.
     pub(crate) fn mailbox(&self) -> Result<Mailbox> {
         Ok(Mailbox::of_key(&self.me()?.public_key()))

@@ -71,6 +71,12 @@ impl Fragments {
         next
     }
 
+    /// Forgets the fragments still to send for `agreement` (their message was not
+    /// delivered: the whole message goes again).
+    pub fn drop_outgoing(&mut self, agreement: &AgreementId) {
+        self.outgoing.remove(agreement);
+    }
+
     pub fn queue_outgoing(&mut self, agreement: &AgreementId, rest: Vec<Vec<u8>>) {
         if !rest.is_empty() {
             self.outgoing

@@ -288,7 +288,15 @@ public final class CoachlineSession: @unchecked Sendable {
         while true {
             let now = clock.nowMs()
             guard let request = try pass.nextRequest(nowMs: now) else { break }
-            try pass.receive(response: relayHTTP.exchange(request), nowMs: now)
+            let response: RelayResponse
+            do {
+                response = try relayHTTP.exchange(request)
+            } catch {
+                // What it carried goes with the next pass, not after the resend delay.
+                try pass.abandon()
+                throw error
+            }
+            try pass.receive(response: response, nowMs: now)
         }
         let report = pass.report()
         return SyncRound(sent: Int(report.sent), applied: Int(report.applied), refused: [], relay: report)

@@ -211,4 +211,22 @@ final class RelayTests: XCTestCase {
                       "a failure changed an agreement")
         XCTAssertEqual(try convergeThroughRelay(client, therapist), 1)
     }
+
+    func test_a_report_whose_deposit_never_reached_the_relay_goes_with_the_next_pass() throws {
+        let relay = try startRelay()
+        let phones = try makePhones()
+        let (therapist, client) = (phones.therapist, phones.client)
+        let id = try pair(phones, through: relay)
+        _ = try client.reportBehavior(agreementId: id, behaviorLabel: "self-harm", occurredAtMs: nil, nowMs: realNow())
+        let pass = try client.relayPass(url: nil)
+        let deposit = try XCTUnwrap(try pass.nextRequest(nowMs: realNow()))
+        XCTAssertTrue(deposit.method == "POST" && deposit.url.hasSuffix("/messages"))
+        // The network failed before the request was made: the shell abandons the pass.
+        try pass.abandon()
+        XCTAssertNil(try pass.nextRequest(nowMs: realNow()))
+        // The next pass carries the report at once, not after the sync's resend delay.
+        XCTAssertEqual(try relayPass(client).sent, 1)
+        XCTAssertEqual(try relayPass(therapist).applied, 1)
+        XCTAssertEqual(try therapist.status(agreementId: id, nowMs: realNow()).permission, .lockedOut)
+    }
 }

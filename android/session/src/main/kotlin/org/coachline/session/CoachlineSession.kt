@@ -269,7 +269,14 @@ class CoachlineSession private constructor(
             while (true) {
                 val now = clock.nowMs()
                 val request = pass.nextRequest(now) ?: break
-                pass.receive(relayHttp.exchange(request), now)
+                val response = try {
+                    relayHttp.exchange(request)
+                } catch (e: java.io.IOException) {
+                    // What it carried goes with the next pass, not after the resend delay.
+                    pass.abandon()
+                    throw e
+                }
+                pass.receive(response, now)
             }
             val report = pass.report()
             SyncResult(report.sent, report.applied, report.rejected, report)
