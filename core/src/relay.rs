@@ -6,14 +6,16 @@
 //! A relay keeps sealed messages in per-device mailboxes until their recipient
 //! acknowledges them (the protocol: [`coachline_relay_protocol`]). One [`RelayPass`]:
 //!
-//! 1. **sends** every message due to each agreement's peer (as [`Store::sync_next`]
-//!    gives them), one deposit into the peer's mailbox each;
-//! 2. **fetches** this device's mailbox, oldest first, and applies each message
+//! 1. **fetches** this device's mailbox, oldest first, and applies each message
 //!    ([`Store::sync_receive`]);
-//! 3. **acknowledges** what was applied or definitively refused, so the relay
+//! 2. **acknowledges** what was applied or definitively refused, so the relay
 //!    deletes it — and nothing else: a message that failed for a reason that may pass
 //!    (the store busy, the disk full) stays in the mailbox for the next pass;
-//! 4. **sends again** what the fetched messages made due (the answers).
+//! 3. **sends** every message then due to each agreement's peer (as
+//!    [`Store::sync_next`] gives them), one deposit into the peer's mailbox each.
+//!
+//! Fetching first lets one message carry both this phone's news and its answer to
+//! what arrived: sending first cost the week-apart exchange a fourth message.
 //!
 //! A pass is safe to kill at any point. A message applied but not yet acknowledged
 //! comes again with the next pass and is refused as a replay (its counter is not
@@ -135,10 +137,8 @@ pub struct PassReport {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Stage {
-    /// Sending what is due; `answers` is the second round, after fetching.
-    Send {
-        answers: bool,
-    },
+    /// Sending what is due, once everything fetched is settled.
+    Send,
     Fetch,
     Ack,
     Done,
@@ -213,9 +213,10 @@ impl RelayPass {
         Ok(Self {
             relay,
             mailbox: store.mailbox()?,
-            peers: store.peer_mailboxes()?,
+            // Read after fetching: a fetched message may pair a new peer.
+            peers: Vec::new(),
             next_peer: 0,
-            stage: Stage::Send { answers: false },
+            stage: Stage::Fetch,
             awaiting: None,
             after: 0,
             more: false,
@@ -254,7 +255,7 @@ impl RelayPass {
         }
         loop {
             match self.stage {
-                Stage::Send { answers } => {
+                Stage::Send => {
                     while let Some((id, mailbox)) = self.peers.get(self.next_peer) {
                         if let Some(message) = store.sync_next(id, now)? {
                             let path = protocol::messages_path(mailbox);
@@ -270,7 +271,7 @@ impl RelayPass {
                         self.next_peer += 1;
                     }
                     self.next_peer = 0;
-                    self.stage = if answers { Stage::Done } else { Stage::Fetch };
+                    self.stage = Stage::Done;
                 }
                 Stage::Fetch => {
                     let path = protocol::fetch_path(&self.mailbox, self.after, MAX_FETCH);
@@ -350,7 +351,7 @@ impl RelayPass {
         }
     }
 
-    /// Fetches again while more messages wait, else sends the answers: to every peer
+    /// Fetches again while more messages wait, else sends what is due: to every peer
     /// the store has now, since a message just applied may have completed a pairing
     /// (a joining phone's first message), whose answer carries the agreement.
     fn after_ack(&mut self, store: &Store) -> Result<()> {
@@ -359,7 +360,7 @@ impl RelayPass {
         } else {
             self.peers = store.peer_mailboxes()?;
             self.next_peer = 0;
-            self.stage = Stage::Send { answers: true };
+            self.stage = Stage::Send;
         }
         Ok(())
     }
@@ -574,6 +575,18 @@ mod tests {
         request.method == Method::Post && request.url.ends_with("/messages")
     }
 
+    /// Answers the pass's fetch of an empty mailbox; returns the request after it.
+    fn after_empty_fetch(pass: &mut RelayPass, store: &mut Store) -> Option<Request> {
+        let fetch = pass.next_request(store, t0(), t0()).unwrap().unwrap();
+        assert_eq!(fetch.method, Method::Get);
+        let empty = Response {
+            status: 200,
+            body: Batch::default().encode(),
+        };
+        pass.receive(store, empty, t0()).unwrap();
+        pass.next_request(store, t0(), t0()).unwrap()
+    }
+
     #[test]
     fn a_message_that_did_not_reach_the_relay_is_due_again_at_once() {
         let dir = tempfile::tempdir().unwrap();
@@ -586,7 +599,7 @@ mod tests {
 
         // Refused by the relay: the pass ends, the message is due again.
         let mut pass = RelayPass::new(&client, relay).unwrap();
-        let first = pass.next_request(&mut client, t0(), t0()).unwrap().unwrap();
+        let first = after_empty_fetch(&mut pass, &mut client).unwrap();
         assert!(is_deposit(&first));
         assert!(matches!(
             pass.receive(&mut client, unavailable, t0()),
@@ -595,7 +608,7 @@ mod tests {
 
         // Never made (no network): abandoned, and due again too.
         let mut pass = RelayPass::new(&client, relay).unwrap();
-        let again = pass.next_request(&mut client, t0(), t0()).unwrap().unwrap();
+        let again = after_empty_fetch(&mut pass, &mut client).unwrap();
         assert!(
             is_deposit(&again),
             "due again at once, not after the resend delay"
@@ -604,7 +617,7 @@ mod tests {
         assert_eq!(pass.next_request(&mut client, t0(), t0()).unwrap(), None);
 
         let mut pass = RelayPass::new(&client, relay).unwrap();
-        let third = pass.next_request(&mut client, t0(), t0()).unwrap().unwrap();
+        let third = after_empty_fetch(&mut pass, &mut client).unwrap();
         assert!(is_deposit(&third));
         pass.receive(
             &mut client,
@@ -619,8 +632,7 @@ mod tests {
 
         // Delivered: nothing is due until an answer or the resend delay.
         let mut pass = RelayPass::new(&client, relay).unwrap();
-        let fetch = pass.next_request(&mut client, t0(), t0()).unwrap().unwrap();
-        assert_eq!(fetch.method, Method::Get);
+        assert_eq!(after_empty_fetch(&mut pass, &mut client), None);
     }
 
     #[test]
@@ -665,12 +677,9 @@ mod tests {
 
         // The client's pass deposits its first message (which proves the invitation).
         let mut pass = RelayPass::new(&client, url).unwrap();
-        let deposit = pass.next_request(&mut client, t0(), t0()).unwrap().unwrap();
-        assert_eq!(deposit.method, Method::Post);
+        let deposit = after_empty_fetch(&mut pass, &mut client).unwrap();
+        assert!(is_deposit(&deposit));
         pass.receive(&mut client, ok(br#"{"id":1}"#.to_vec()), t0())
-            .unwrap();
-        pass.next_request(&mut client, t0(), t0()).unwrap().unwrap();
-        pass.receive(&mut client, ok(Batch::default().encode()), t0())
             .unwrap();
         assert_eq!(pass.next_request(&mut client, t0(), t0()).unwrap(), None);
 

@@ -381,8 +381,19 @@ mod tests {
             .unwrap();
         assert_eq!(client.relay().unwrap().as_deref(), Some(RELAY));
 
-        // The client's pass deposits its hello; the relay keeps it.
+        // The client's pass fetches (nothing yet), then deposits its hello; the relay
+        // keeps it.
         let pass = Arc::clone(&client).relay_pass(None).unwrap();
+        let fetch = pass.next_request(Some(NOW)).unwrap().unwrap();
+        assert_eq!(fetch.method, "GET");
+        pass.receive(
+            RelayResponse {
+                status: 200,
+                body: Batch::default().encode(),
+            },
+            Some(NOW),
+        )
+        .unwrap();
         let deposit = pass.next_request(Some(NOW)).unwrap().unwrap();
         assert_eq!(deposit.method, "POST");
         pass.receive(
