@@ -16,6 +16,9 @@ android {
         versionCode = 1
         versionName = "0.1.0"
         ndk { abiFilters += listOf("arm64-v8a", "armeabi-v7a", "x86_64") }
+        // The clinic's relay (https://…), per build: `-PcoachlineRelay=URL`. Empty: the
+        // phone has none until an invitation names one.
+        buildConfigField("String", "COACHLINE_RELAY", "\"${providers.gradleProperty("coachlineRelay").getOrElse("")}\"")
     }
     buildTypes {
         release {
@@ -27,7 +30,10 @@ android {
         sourceCompatibility = JavaVersion.VERSION_17
         targetCompatibility = JavaVersion.VERSION_17
     }
-    buildFeatures { compose = true }
+    buildFeatures {
+        compose = true
+        buildConfig = true
+    }
 }
 
 kotlin { jvmToolchain(17) }

@@ -55,7 +55,10 @@ final class AppModel: ObservableObject {
                 timeZone: TimeZone.current.identifier,
                 language: Locale.current.language.languageCode?.identifier,
                 effects: AppEffects(model: self),
-                transport: transport
+                transport: transport,
+                // The clinic's relay, set per build (COACHLINE_RELAY in project.yml).
+                defaultRelay: (Bundle.main.object(forInfoDictionaryKey: "CoachlineRelay") as? String)
+                    .flatMap { $0.isEmpty ? nil : $0 }
             )
             self.session = session
             observations.append(session.route.observe { [weak self] route in

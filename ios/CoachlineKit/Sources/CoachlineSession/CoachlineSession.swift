@@ -53,6 +53,10 @@ public final class CoachlineSession: @unchecked Sendable {
     private let effects: EffectHandler
     private let transport: SyncTransport
     private let relayHTTP: RelayHTTP
+    /// The clinic's relay, from the app's configuration: this phone's relay until it
+    /// has one of its own (the invitation it joins with names the therapist's, and
+    /// replaces it). Nil: no relay until an invitation names one.
+    private let defaultRelay: String?
     private let lock = NSLock()
     private var watches: [ScreenKey: AnyWatch] = [:]
     private var listenerHandle: UInt64?
@@ -60,7 +64,8 @@ public final class CoachlineSession: @unchecked Sendable {
     /// Opens the store at `path` with the key `keys` gives, for a viewer in
     /// `timeZone` (an IANA name: the phone's) and `language` (English when nil),
     /// showing `route` first. Sync goes through the store's relay, when it has one,
-    /// with `relayHTTP`; through `transport` otherwise.
+    /// with `relayHTTP`; through `transport` otherwise. `defaultRelay` is the clinic's
+    /// relay, which the phone takes once it has an identity and no relay yet.
     public init(
         path: String,
         keys: StoreKeyProvider,
@@ -70,6 +75,7 @@ public final class CoachlineSession: @unchecked Sendable {
         effects: EffectHandler,
         transport: SyncTransport,
         relayHTTP: RelayHTTP = URLSessionRelayHTTP(),
+        defaultRelay: String? = nil,
         route: Route? = nil
     ) throws {
         let store = try CoachlineStore.open(path: path, key: try keys.storeKey())
@@ -84,6 +90,7 @@ public final class CoachlineSession: @unchecked Sendable {
         self.effects = effects
         self.transport = transport
         self.relayHTTP = relayHTTP
+        self.defaultRelay = defaultRelay
         self.route = ObservableValue(route)
         nextRefreshAtMs = ObservableValue(nil)
         lastError = ObservableValue(nil, isSame: { $0 == nil && $1 == nil })
@@ -91,6 +98,22 @@ public final class CoachlineSession: @unchecked Sendable {
         let listener = Listener()
         listener.session = self
         listenerHandle = store.addChangeListener(listener: listener)
+        do {
+            try adoptDefaultRelay()
+        } catch {
+            close()
+            throw error
+        }
+    }
+
+    /// Gives the phone `defaultRelay` if it has an identity and no relay yet.
+    private func adoptDefaultRelay() throws {
+        guard let defaultRelay else { return }
+        do {
+            if try store.relay() == nil { try store.setRelay(url: defaultRelay) }
+        } catch CoachlineError.NoIdentity {
+            // A new phone: adopted once its identity is made (Welcome).
+        }
     }
 
     /// Stops listening to the store and closes it; later calls fail with `Closed`.
@@ -222,6 +245,7 @@ public final class CoachlineSession: @unchecked Sendable {
     @discardableResult
     public func send(_ action: Action) throws -> [Effect] {
         let effects = try screens.act(action: action, nowMs: clock.nowMs())
+        if case .createIdentity = action { try adoptDefaultRelay() }
         for effect in effects {
             switch effect {
             case let .show(route):

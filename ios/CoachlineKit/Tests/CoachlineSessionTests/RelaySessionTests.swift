@@ -187,4 +187,23 @@ final class RelaySessionTests: XCTestCase {
         XCTAssertEqual(try therapist.store.relay(), relay.url)
         XCTAssertTrue(try therapist.store.agreement(agreementId: id) == before, "a failed pass changed the agreement")
     }
+
+    func test_the_clinics_relay_from_the_apps_configuration_becomes_the_phones_once_it_has_an_identity() throws {
+        let dir = try temporaryDirectory(for: self)
+        func open() throws -> CoachlineSession {
+            try CoachlineSession(
+                path: dir.appendingPathComponent("therapist.db").path, keys: TestKey(), timeZone: NEW_YORK,
+                effects: PerformedEffects(), transport: NoTransport(), defaultRelay: "https://relay.clinic.example"
+            )
+        }
+        let first = try open()
+        _ = try first.send(.createIdentity(draft: WelcomeDraft(role: .therapist, name: "Dr. Rivera")))
+        XCTAssertEqual(try first.store.relay(), "https://relay.clinic.example")
+        try first.store.setRelay(url: "https://elsewhere.example")
+        first.close()
+        let again = try open()
+        defer { again.close() }
+        XCTAssertEqual(try again.store.relay(), "https://elsewhere.example", "the phone's own relay stays")
+    }
 }
+

@@ -31,6 +31,7 @@ class CoachlineApp : Application() {
             // Without, files: the worker leaves outgoing messages in sync/out for the
             // share sheet; files received by "open with" are applied at once (MainActivity).
             transport = FileSyncTransport(File(sync, "out").toPath(), File(sync, "in").toPath()),
+            defaultRelay = BuildConfig.COACHLINE_RELAY.ifEmpty { null },
         )
     }
 

@@ -48,6 +48,12 @@ class CoachlineSession private constructor(
     private val effects: EffectHandler,
     private val transport: SyncTransport,
     private val relayHttp: RelayHttp,
+    /**
+     * The clinic's relay, from the app's build configuration: this phone's relay until
+     * it has one of its own (the invitation it joins with names the therapist's, and
+     * replaces it). Null: the phone has no relay until an invitation names one.
+     */
+    private val defaultRelay: String?,
 ) : AutoCloseable {
     private val closed = AtomicBoolean(false)
     private val watched = ConcurrentHashMap<ScreenKey, Watched<*>>()
@@ -96,6 +102,7 @@ class CoachlineSession private constructor(
             effects: EffectHandler,
             transport: SyncTransport,
             relayHttp: RelayHttp = UrlConnectionRelayHttp(),
+            defaultRelay: String? = null,
         ): CoachlineSession {
             val key = keys.storeKey()
             val store = try {
@@ -104,12 +111,23 @@ class CoachlineSession private constructor(
                 key.fill(0)
             }
             try {
-                return CoachlineSession(store, store.screens(timeZone, language), clock, effects, transport, relayHttp)
+                return CoachlineSession(store, store.screens(timeZone, language), clock, effects, transport, relayHttp, defaultRelay)
+                    .also { it.adoptDefaultRelay() }
             } catch (e: Exception) {
                 store.closeStore() // a bad zone, an unreadable identity: nothing stays open
                 store.destroy()
                 throw e
             }
+        }
+    }
+
+    /** Gives the phone [defaultRelay] if it has an identity and no relay yet. */
+    private fun adoptDefaultRelay() {
+        val relay = defaultRelay ?: return
+        try {
+            if (store.relay() == null) store.setRelay(relay)
+        } catch (e: CoachlineException.NoIdentity) {
+            // A new phone: adopted once its identity is made (Welcome).
         }
     }
 
@@ -177,7 +195,10 @@ class CoachlineSession private constructor(
             refreshedDuringSend.set(null)
         }
         // Once this phone has an identity, Welcome is behind it for good.
-        if (action is Action.CreateIdentity) synchronized(routeStack) { routeStack.clear() }
+        if (action is Action.CreateIdentity) {
+            synchronized(routeStack) { routeStack.clear() }
+            adoptDefaultRelay()
+        }
         for (effect in result) {
             when (effect) {
                 is Effect.Show -> show(effect.route)

@@ -134,4 +134,25 @@ class RelaySessionTest {
             }
         }
     }
+
+    @Test
+    fun `the clinic's relay from the app's configuration becomes the phone's once it has an identity, and never replaces its own`(
+        @TempDir dir: Path,
+    ) {
+        fun open(name: String) = CoachlineSession.open(
+            storePath = dir.resolve("$name.db").toString(),
+            keys = { ByteArray(32) { 7 } },
+            clock = Clock.SYSTEM,
+            timeZone = NEW_YORK,
+            effects = Recorder(),
+            transport = NoTransport,
+            defaultRelay = "https://relay.clinic.example",
+        )
+        open("therapist").use { s ->
+            s.send(Action.CreateIdentity(WelcomeDraft(Role.THERAPIST, "Dr. Rivera")))
+            assertEquals("https://relay.clinic.example", s.store.relay())
+            s.store.setRelay("https://elsewhere.example")
+        }
+        open("therapist").use { s -> assertEquals("https://elsewhere.example", s.store.relay()) }
+    }
 }
