@@ -46,17 +46,23 @@ let package = Package(
             path: "Sources/CoachlineSession",
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
+        // A real relay process on loopback, for both test targets.
+        .target(
+            name: "CoachlineTestSupport",
+            path: "Tests/CoachlineTestSupport",
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
         // The bindings' own tests: the journeys of the Kotlin and Python tests.
         .testTarget(
             name: "CoachlineTests",
-            dependencies: ["Coachline"],
+            dependencies: ["Coachline", "CoachlineTestSupport"],
             path: "Tests/CoachlineTests",
             swiftSettings: [.swiftLanguageMode(.v5)]
         ),
         // The session the app is built on, against real stores.
         .testTarget(
             name: "CoachlineSessionTests",
-            dependencies: ["CoachlineSession", "Coachline"],
+            dependencies: ["CoachlineSession", "Coachline", "CoachlineTestSupport"],
             path: "Tests/CoachlineSessionTests",
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
