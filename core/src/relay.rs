@@ -28,9 +28,10 @@
 //! order, so a cursor is only followed within one pass.
 //!
 //! ```no_run
-//! # use coachline_core::{relay::{RelayPass, Response}, store::Store, Timestamp};
-//! # fn http(_: coachline_core::relay::Request) -> Response { unimplemented!() }
-//! # fn run(store: &mut Store) -> coachline_core::Result<()> {
+//! # use coachline_core::relay::{RelayPass, Request, Response};
+//! # use coachline_core::{store::Store, Timestamp};
+//! // `http` is the shell's: it makes the request and returns whatever answered.
+//! fn run(store: &mut Store, http: impl Fn(Request) -> Response) -> coachline_core::Result<()> {
 //! let now = Timestamp::now();
 //! let mut pass = RelayPass::new(store, None)?;
 //! while let Some(request) = pass.next_request(store, now, now)? {
@@ -38,7 +39,8 @@
 //!     pass.receive(store, response, now)?;
 //! }
 //! println!("{:?}", pass.report());
-//! # Ok(()) }
+//! Ok(())
+//! }
 //! ```
 
 use std::collections::HashMap;

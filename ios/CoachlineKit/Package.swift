@@ -55,7 +55,7 @@ let package = Package(
         // The bindings' own tests: the journeys of the Kotlin and Python tests.
         .testTarget(
             name: "CoachlineTests",
-            dependencies: ["Coachline", "CoachlineTestSupport"],
+            dependencies: ["Coachline", "CoachlineSession", "CoachlineTestSupport"],
             path: "Tests/CoachlineTests",
             swiftSettings: [.swiftLanguageMode(.v5)]
         ),

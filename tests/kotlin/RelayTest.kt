@@ -4,11 +4,9 @@ import java.net.URI
 import java.net.http.HttpClient
 import java.net.http.HttpRequest
 import java.net.http.HttpResponse
-import java.nio.file.Files
 import java.nio.file.Path
 import java.time.Duration
 import java.util.concurrent.CopyOnWriteArrayList
-import java.util.concurrent.TimeUnit
 import org.coachline.AgreementStatus
 import org.coachline.ChangeListener
 import org.coachline.CoachlineException
@@ -24,37 +22,7 @@ import kotlin.test.assertEquals
 import kotlin.test.assertFailsWith
 import kotlin.test.assertNull
 import kotlin.test.assertTrue
-
-/**
- * A real relay process (`coachline-relay`, built by scripts/test-kotlin; its path in
- * `COACHLINE_RELAY_BIN`) on a free loopback port, over a fresh data directory;
- * stopped (SIGTERM) and its data removed on [close].
- */
-class RelayProcess : AutoCloseable {
-    private val data: Path = Files.createTempDirectory("coachline-relay-")
-    private val process: Process
-    /** The relay's name, as it signs for it: `http://127.0.0.1:PORT`. */
-    val url: String
-
-    init {
-        val bin = System.getenv("COACHLINE_RELAY_BIN")
-            ?: "${System.getenv("CARGO_TARGET_DIR") ?: "target"}/debug/coachline-relay"
-        process = ProcessBuilder(bin, "--listen", "127.0.0.1:0", "--data", data.toString())
-            .redirectError(ProcessBuilder.Redirect.DISCARD)
-            .start()
-        val first = process.inputStream.bufferedReader().readLine()
-        check(first != null && first.startsWith("listening on http://")) { "the relay did not start" }
-        url = first.removePrefix("listening on ").trim()
-    }
-
-    val port: Int get() = URI(url).port
-
-    override fun close() {
-        process.destroy()
-        if (!process.waitFor(10, TimeUnit.SECONDS)) process.destroyForcibly().waitFor()
-        data.toFile().deleteRecursively()
-    }
-}
+import org.coachline.testing.RelayProcess
 
 private val http: HttpClient = HttpClient.newBuilder()
     .version(HttpClient.Version.HTTP_1_1)

@@ -1,45 +1,15 @@
 import Coachline
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
+import CoachlineSession
 import CoachlineTestSupport
 import XCTest
 
-/// An ephemeral session: no cache, no cookies.
-private let http = URLSession(configuration: .ephemeral)
+/// URLSession, as the iOS session moves a pass's requests; any status is an answer.
+private let http = URLSessionRelayHTTP()
 
-/// What a data task's completion hands back to the waiting thread.
-private final class Answer: @unchecked Sendable {
-    var result: Result<RelayResponse, Error> = .failure(URLError(.unknown))
-}
-
-/// Makes one request of a relay pass with URLSession; any status is an answer.
+/// Makes one request of a relay pass.
 func exchange(_ request: RelayRequest) throws -> RelayResponse {
-    guard let url = URL(string: request.url) else { throw URLError(.badURL) }
-    var urlRequest = URLRequest(url: url, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: 30)
-    urlRequest.httpMethod = request.method
-    for header in request.headers {
-        urlRequest.setValue(header.value, forHTTPHeaderField: header.name)
-    }
-    if request.method != "GET" {
-        urlRequest.setValue("application/octet-stream", forHTTPHeaderField: "content-type")
-        urlRequest.httpBody = request.body
-    }
-    let answer = Answer()
-    let done = DispatchSemaphore(value: 0)
-    http.dataTask(with: urlRequest) { data, response, error in
-        if let error {
-            answer.result = .failure(error)
-        } else if let response = response as? HTTPURLResponse {
-            answer.result = .success(RelayResponse(status: UInt16(clamping: response.statusCode), body: data ?? Data()))
-        } else {
-            answer.result = .failure(URLError(.badServerResponse))
-        }
-        done.signal()
-    }.resume()
-    done.wait()
-    return try answer.result.get()
+    try http.exchange(request)
 }
 
 /// Now, by the real clock: the relay checks each request's time against its own.

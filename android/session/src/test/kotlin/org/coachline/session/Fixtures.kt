@@ -90,31 +90,3 @@ class Pair(dir: Path) : AutoCloseable {
     }
 }
 
-/**
- * A real relay process (`coachline-relay`, built by scripts/test-android-session; its
- * path in `COACHLINE_RELAY_BIN`) on a free loopback port, over a fresh data directory;
- * stopped (SIGTERM) and its data removed on [close].
- */
-class RelayProcess : AutoCloseable {
-    private val data: Path = java.nio.file.Files.createTempDirectory("coachline-relay-")
-    private val process: Process
-    /** The relay's name, which requests are signed for: `http://127.0.0.1:PORT`. */
-    val url: String
-
-    init {
-        val bin = System.getenv("COACHLINE_RELAY_BIN")
-            ?: "${System.getenv("CARGO_TARGET_DIR") ?: "target"}/debug/coachline-relay"
-        process = ProcessBuilder(bin, "--listen", "127.0.0.1:0", "--data", data.toString())
-            .redirectError(ProcessBuilder.Redirect.DISCARD)
-            .start()
-        val first = process.inputStream.bufferedReader().readLine()
-        check(first != null && first.startsWith("listening on http://")) { "the relay did not start" }
-        url = first.removePrefix("listening on ").trim()
-    }
-
-    override fun close() {
-        process.destroy()
-        if (!process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) process.destroyForcibly().waitFor()
-        data.toFile().deleteRecursively()
-    }
-}

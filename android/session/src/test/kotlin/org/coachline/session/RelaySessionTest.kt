@@ -17,6 +17,7 @@ import org.coachline.ReportWhen
 import org.coachline.Role
 import org.coachline.Route
 import org.coachline.WelcomeDraft
+import org.coachline.testing.RelayProcess
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.io.TempDir
 
